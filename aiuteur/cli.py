@@ -1,0 +1,184 @@
+"""`aiuteur` — one Typer app; each command calls the library and prints. `--json` where scripts read it."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aiuteur.engines.protocols import EngineError
+from aiuteur.export import ExportError
+from aiuteur.models.project import ProjectConfig
+from aiuteur.pipeline import run
+from aiuteur.render import RenderError
+from aiuteur.stages import input as input_stage
+from aiuteur.stages.catalog import STAGES
+from aiuteur.stages.gates import StageError
+from aiuteur.stages.status import project_status
+from aiuteur.store import Store, StoreError, default_workspace, open_store
+
+app = typer.Typer(help="aiuteur: from a one-line idea to an edited, reviewable film.", no_args_is_help=True,
+                  add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace file (default: $AIUTEUR_WORKSPACE, else ./aiuteur.duckdb).")
+JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+def _store(workspace: Optional[Path]) -> Store:
+    return open_store(workspace or default_workspace())
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors())
+
+
+def _guard(fn):
+    """Typed errors become one red line and exit code 1; nothing else is swallowed."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            _fail(_validation_message(exc))
+        except (StoreError, StageError, EngineError, ExportError, RenderError, ValueError, OSError) as exc:
+            _fail(str(exc))
+    return wrapper
+
+
+def _read_idea(idea: Optional[str], idea_file: Optional[Path]) -> tuple[str, Optional[str]]:
+    """The idea text and an optional `Title:` from its first line."""
+    if idea_file is not None:
+        try:
+            idea = idea_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read the idea file {idea_file}: {exc}") from exc
+    if idea is None:
+        idea = default_idea_file().read_text(encoding="utf-8")
+    lines = idea.strip().splitlines()
+    if lines and lines[0].lower().startswith("title:"):
+        return "\n".join(lines[1:]).strip(), lines[0].split(":", 1)[1].strip()
+    return idea.strip(), None
+
+
+def default_idea_file() -> Path:
+    here = Path(__file__).resolve().parents[1] / "data" / "ideas" / "lighthouse.txt"
+    return here if here.exists() else Path(str(__import__("importlib.resources").resources.files("aiuteur") / "_data" / "ideas" / "lighthouse.txt"))
+
+
+@app.command()
+@_guard
+def demo(
+    idea: Optional[str] = typer.Option(None, "--idea", help="The idea, a few sentences (default: the sample in data/ideas)."),
+    idea_file: Optional[Path] = typer.Option(None, "--idea-file", help="Read the idea from a text file."),
+    out: Path = typer.Option(Path("aiuteur_demo"), "--out", help="Folder for the film and exports."),
+    name: str = typer.Option("demo", "--name", help="Project name in the workspace."),
+    title: Optional[str] = typer.Option(None, "--title", help="Film title (default: the idea's Title: line or its first words)."),
+    minutes: float = typer.Option(3.0, "--minutes", help="Target length in minutes."),
+    aspect: str = typer.Option("16:9", "--aspect", help="Aspect ratio: 16:9, 9:16, 1:1, 4:3, 2.39:1."),
+    workspace: Optional[Path] = WorkspaceOpt,
+) -> None:
+    """Run every stage offline (free, no network) and write film.mp4, film.otio/.edl/.xml, script and storyboard."""
+    started = time.perf_counter()
+    text, found_title = _read_idea(idea, idea_file)
+    config = ProjectConfig(title=title or found_title or " ".join(text.split()[:5]), target_minutes=minutes,
+                           aspect_ratio=aspect)  # type: ignore[arg-type]
+    out = out.resolve()
+    with _store(workspace) as store:
+        try:
+            project = store.get_project(name)
+            input_stage.revise(store, project, text, config)
+            project = store.get_project(name)
+        except StoreError:
+            project, _ = input_stage.start(store, name, text, config)
+        with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=not sys.stdout.isatty()) as bar:
+            tasks = {s.slug: bar.add_task(f"{s.number:>2} {s.title}", total=1) for s in STAGES[1:]}
+
+            def progress(slug: str, done: int, total: int, message: str) -> None:
+                for other in list(tasks)[: list(tasks).index(slug)]:
+                    bar.update(tasks[other], completed=bar.tasks[tasks[other]].total)
+                bar.update(tasks[slug], total=max(total, 1), completed=done)
+
+            report = run(store, project, until="video", auto_lock=True, out_dir=out, progress=progress)
+            for task in tasks.values():
+                bar.update(task, completed=bar.tasks[task].total)
+        film, delivery, confirmation = report.film, report.delivery, report.confirmation
+        assert film and delivery and confirmation
+        table = Table(title=f"{config.title} — offline demo", show_header=False)
+        table.add_row("project", f"{project.name} ({project.id}) in {store.path}")
+        table.add_row("scenes / shots", f"{len({c.scene for c in film.clips})} / {len(film.clips)}")
+        table.add_row("film duration", f"{film.duration:.1f} s")
+        table.add_row("cost offline", f"${confirmation.estimate.total_usd:.2f}")
+        ref = confirmation.reference
+        table.add_row("on real models", f"${ref.total_usd:.2f} ({ref.engines['text']}, {ref.engines['image']}, {ref.engines['video']})")
+        table.add_row("wall time", f"{time.perf_counter() - started:.1f} s (" +
+                      ", ".join(f"{k} {v:.1f}s" for k, v in report.phases.items()) + ")")
+        for label, path in (("film", delivery.film), ("OTIO", delivery.otio), ("EDL", delivery.edl),
+                            ("FCP XML", delivery.xml), ("script", delivery.script), ("storyboard", delivery.contact_sheet)):
+            table.add_row(label, str(path))
+        console.print(table)
+
+
+@app.command()
+@_guard
+def projects(workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """List the projects in the workspace."""
+    with _store(workspace) as store:
+        found = store.list_projects()
+        if as_json:
+            print(json.dumps([{"id": p.id, "name": p.name, "title": p.config.title, "branch": p.branch,
+                               "created_at": p.created_at.isoformat()} for p in found], indent=2))
+            return
+        table = Table("name", "id", "title", "branch", "created")
+        for p in found:
+            table.add_row(p.name, p.id, p.config.title, p.branch, p.created_at.strftime("%Y-%m-%d %H:%M"))
+        console.print(table if found else f"no projects in {store.path}")
+
+
+@app.command()
+@_guard
+def status(project: str = typer.Argument(..., help="Project name or id."), workspace: Optional[Path] = WorkspaceOpt,
+           as_json: bool = JsonOpt) -> None:
+    """Each stage's state (not started, draft, locked, done, stale) and its versions."""
+    with _store(workspace) as store:
+        found = store.get_project(project)
+        rows = project_status(store, found)
+        if as_json:
+            print(json.dumps([r.model_dump() for r in rows], indent=2))
+            return
+        colours = {"locked": "green", "done": "green", "draft": "yellow", "stale": "red", "not started": "dim"}
+        table = Table("#", "stage", "state", "artifacts", "versions", "why", title=f"{found.name} ({found.branch})")
+        for r in rows:
+            table.add_row(str(r.number), r.title, f"[{colours[r.state]}]{r.state}[/]", str(r.artifacts),
+                          str(r.versions), "; ".join(r.reasons[:2]))
+        console.print(table)
+
+
+@app.command()
+@_guard
+def delete(project: str = typer.Argument(..., help="Project name or id."), yes: bool = typer.Option(False, "--yes", help="Confirm."),
+           workspace: Optional[Path] = WorkspaceOpt) -> None:
+    """Delete a project and all its versions (asks for --yes)."""
+    with _store(workspace) as store:
+        store.delete_project(project, confirm=yes)
+        console.print(f"deleted {project}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,27 @@
+"""`offline:animatic` — the video engine that animates start to end frame with ffmpeg."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from aiuteur.engines.protocols import MediaResult, Usage, VideoRequest
+from aiuteur.render import probe, render_clip
+
+
+class AnimaticRenderer:
+    def __init__(self, model: str = "animatic") -> None:
+        self.id = f"offline:{model}"
+
+    def video(self, request: VideoRequest) -> MediaResult:
+        ctx = request.context
+        with tempfile.TemporaryDirectory(prefix="aiuteur-clip-") as tmp:
+            out = Path(tmp) / "clip.mp4"
+            render_clip(
+                request.start_frame, request.end_frame or request.start_frame, out,
+                duration=request.duration, fps=request.fps, camera_move=ctx.get("camera_move", "static"),
+                subtitle=ctx.get("subtitle"), size=(request.width, request.height),
+            )
+            info = probe(out)
+            data = out.read_bytes()
+        return MediaResult(data=data, mime="video/mp4", usage=Usage(video_seconds=request.duration),
+                           width=info.width, height=info.height, duration=info.duration, frames=info.frames)

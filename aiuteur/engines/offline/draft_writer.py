@@ -1,0 +1,104 @@
+"""The offline text engine: a deterministic draft writer that builds every narrative artifact from the idea.
+
+It reads the structured `context` of a request (the prompt is for real models) and returns the
+stage's own Pydantic model, so the pipeline cannot tell it from a real model except by its id.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from aiuteur.engines.offline.idea import analyse
+from aiuteur.engines.offline.shot_planner import plan_shots
+from aiuteur.engines.offline.story_plan import VARIANTS, plan_beats, title_case
+from aiuteur.engines.protocols import M, TextRequest, Usage
+from aiuteur.models.assets import AssetDescriptions
+from aiuteur.models.shots import ShotList
+from aiuteur.models.story import Beat, BeatSheet, ScriptDraft, Treatment, TreatmentSet
+
+
+class DraftWriter:
+    """`offline:draft-writer` — free, local, same inputs and seed give the same words."""
+
+    def __init__(self, model: str = "draft-writer") -> None:
+        self.id = f"offline:{model}"
+
+    def write(self, request: TextRequest, schema: type[M]) -> tuple[M, Usage]:
+        task = getattr(self, f"_{request.task}", None)
+        if task is None:
+            raise ValueError(f"the offline draft writer has no task {request.task!r}")
+        output = task(request.context, request.seed)
+        if not isinstance(output, schema):
+            raise TypeError(f"task {request.task!r} makes {type(output).__name__}, not {schema.__name__}")
+        words = len(request.prompt.split()) + len(request.system.split())
+        return output, Usage(input_tokens=words * 4 // 3, output_tokens=len(output.model_dump_json()) // 4)
+
+    # -- stage 2 -------------------------------------------------------------------------------
+    def _treatment(self, ctx: dict[str, Any], seed: int) -> TreatmentSet:
+        facts = analyse(ctx["idea"], seed)
+        variants = []
+        for letter, angle in VARIANTS.items():
+            beats = plan_beats(facts, letter)
+            title = ctx.get("title") or title_case(facts.place(0).name)
+            paragraphs = [f"{title}. {facts.premise}"] + [b.summary for b in beats]
+            variants.append(Treatment(
+                variant=letter, angle=angle, title=title, logline=facts.premise,
+                text="\n\n".join(paragraphs),
+                characters=[p.name for p in facts.people], locations=[p.name for p in facts.places],
+            ))
+        return TreatmentSet(variants=variants)
+
+    # -- stage 3 -------------------------------------------------------------------------------
+    def _beats(self, ctx: dict[str, Any], seed: int) -> BeatSheet:
+        facts = analyse(ctx["idea"], seed)
+        planned = plan_beats(facts, ctx["treatment"]["variant"])
+        seconds = float(ctx["target_seconds"]) / len(planned)
+        return BeatSheet(beats=[
+            Beat(title=b.title, summary=b.summary, purpose=b.purpose, characters=b.cast, location=b.place,
+                 time_of_day=b.time, interior=b.interior, est_seconds=round(seconds, 1))
+            for b in planned
+        ])
+
+    # -- stage 4 -------------------------------------------------------------------------------
+    def _script(self, ctx: dict[str, Any], seed: int) -> ScriptDraft:
+        facts = analyse(ctx["idea"], seed)
+        beats = [Beat.model_validate(b) for b in ctx["beats"]]
+        planned = {b.title: b for b in plan_beats(facts, ctx.get("variant", "A"))}
+        out = [f"Title: {ctx.get('title', 'Untitled')}", "Credit: Written by", "Author: aiuteur draft writer", ""]
+        for beat in beats:
+            plan = planned.get(beat.title)
+            out += [f"{'INT' if beat.interior else 'EXT'}. {beat.location} - {beat.time_of_day}", ""]
+            action = plan.action if plan else [beat.summary]
+            lines = plan.lines if plan else []
+            out += [action[0], ""]
+            for speaker, line in lines[:2]:
+                out += [speaker, line, ""]
+            if len(action) > 1:
+                out += [action[1], ""]
+            for speaker, line in lines[2:]:
+                out += [speaker, line, ""]
+        return ScriptDraft(fountain="\n".join(out).rstrip() + "\n")
+
+    # -- stage 5 -------------------------------------------------------------------------------
+    def _assets(self, ctx: dict[str, Any], seed: int) -> AssetDescriptions:
+        facts = analyse(ctx["idea"], seed)
+        roles = {p.name: p.role for p in facts.people}
+        descriptions: dict[str, str] = {}
+        for name in ctx["characters"]:
+            role = roles.get(name) or "a person caught up in the story"
+            descriptions[name] = f"{title_case(name)}: {role}. {ctx.get('tone', '')} presence; consistent costume across scenes."
+        for name in ctx["locations"]:
+            descriptions[name] = f"{title_case(name)}, as seen in a {ctx.get('genre', 'drama')}: lived-in, specific, readable at a glance."
+        props = {p: f"The {p}: the object the story turns on." for p in facts.props}
+        for text in ctx.get("action_lines", []):
+            for prop in facts.props:
+                if prop in text.lower():
+                    props.setdefault(prop, f"The {prop}.")
+        return AssetDescriptions(descriptions=descriptions, props=props)
+
+    # -- stage 7 -------------------------------------------------------------------------------
+    def _shots(self, ctx: dict[str, Any], seed: int) -> ShotList:
+        return plan_shots(ctx["scene"], ctx.get("props", []), ctx.get("max_shot_seconds", 8.0), seed)
+
+

@@ -1,0 +1,102 @@
+"""The offline shot planner: a scene's Fountain becomes timed, technical shots.
+
+Rule of thumb coverage: an establishing wide, then one shot per action paragraph (an insert
+when it centres on a prop) and one per line of dialogue (close-ups for long lines, medium or
+over-the-shoulder for replies), timed from word counts at a speaking rate of 2.5 words/s.
+"""
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from aiuteur.models.shots import SPEAKING_WORDS_PER_SECOND, DialogueLine, Shot, ShotList, dialogue_seconds, shot_id
+from aiuteur.screenplay import parse
+
+_LENS = {"wide": "24mm", "medium": "35mm", "close-up": "85mm", "over-the-shoulder": "50mm", "insert": "100mm macro"}
+_ACTION_MOVES = ["pan-right", "static", "tracking", "tilt-up", "pan-left"]
+_DIALOGUE_MOVES = ["static", "push-in", "static", "handheld"]
+
+
+def split_line(line: str, max_seconds: float) -> list[str]:
+    """A speech too long for one shot becomes several, cut at sentence ends where possible."""
+    max_words = max(1, int((max_seconds - 1.0) * SPEAKING_WORDS_PER_SECOND))
+    parts: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", line.strip()):
+        words = sentence.split()
+        while words:
+            chunk, words = words[:max_words], words[max_words:]
+            if parts and len(parts[-1].split()) + len(chunk) <= max_words:
+                parts[-1] = f"{parts[-1]} {' '.join(chunk)}"
+            else:
+                parts.append(" ".join(chunk))
+    return parts or [line]
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return round(min(max(value, low), high), 1)
+
+
+def _kind(element: Any) -> str:
+    return element.type.name.lower()
+
+
+def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed: int) -> ShotList:
+    rng = random.Random(seed * 1009 + scene["number"])
+    cast = list(scene.get("characters", []))
+    elements = [e for e in parse(scene["text"]).elements if _kind(e) not in {"scene_heading", "section", "synopsis"}]
+    location = scene.get("location", "")
+    shots: list[dict[str, Any]] = []
+    first_action = next((e.text for e in elements if _kind(e) == "action"), scene["heading"])
+    shots.append(dict(shot_type="wide", camera_move="push-in", action=first_action, characters=cast[:3],
+                      duration=_clamp(3.0 + len(first_action.split()) * 0.1, 3.0, min(5.0, max_seconds)),
+                      framing="establishing: the whole space and everyone in it", sound="room tone, ambience"))
+    speaker: str | None = None
+    parenthetical: str | None = None
+    used_first_action = False
+    last_speaker: str | None = None
+    for element in elements:
+        kind = _kind(element)
+        if kind == "action":
+            if not used_first_action and element.text == first_action:
+                used_first_action = True
+                continue
+            text = element.text
+            prop = next((p for p in props if p.lower() in text.lower()), None)
+            in_shot = [c for c in cast if c.lower() in text.lower()] or cast[:2]
+            shots.append(dict(
+                shot_type="insert" if prop and rng.random() < 0.5 else "medium",
+                camera_move=rng.choice(_ACTION_MOVES), action=text, characters=[] if prop and len(in_shot) == 0 else in_shot,
+                duration=_clamp(2.5 + len(text.split()) * 0.12, 3.0, min(6.0, max_seconds)),
+                framing=f"on the {prop}" if prop else "waist-up, action readable", props=[prop] if prop else [],
+                sound="footsteps, movement",
+            ))
+        elif kind == "character":
+            speaker = element.text.split("(")[0].strip().lstrip("@").rstrip("^").strip().upper()
+        elif kind == "parenthetical":
+            parenthetical = element.text.strip("() ")
+        elif kind == "dialogue" and speaker:
+            for part, line in enumerate(split_line(element.text, max_seconds)):
+                long_line = len(line.split()) > 7 or part > 0
+                reply = last_speaker is not None and last_speaker != speaker
+                shot_type = "close-up" if long_line else ("over-the-shoulder" if reply else "medium")
+                others = [c for c in cast if c != speaker][:1]
+                shots.append(dict(
+                    shot_type=shot_type, camera_move=rng.choice(_DIALOGUE_MOVES),
+                    action=f"{speaker.title()} speaks." if part == 0 else f"{speaker.title()} goes on.",
+                    characters=[speaker] + (others if shot_type != "close-up" else []),
+                    dialogue=DialogueLine(speaker=speaker, line=line, parenthetical=parenthetical if part == 0 else None),
+                    duration=_clamp(dialogue_seconds(line), 2.0, max_seconds),
+                    framing="single, eyes on the upper third" if shot_type == "close-up" else "speaker favoured",
+                    sound="dialogue",
+                ))
+                last_speaker = speaker
+            speaker, parenthetical = None, None
+    while len(shots) < 4 and cast:
+        shots.append(dict(shot_type="close-up", camera_move="static", action=f"{cast[0].title()} reacts.",
+                          characters=cast[:1], duration=2.5, framing="reaction", sound="room tone"))
+    return ShotList(
+        scene=scene["number"], heading=scene["heading"],
+        shots=[Shot(shot_id=shot_id(scene["number"], i), scene=scene["number"], location=location,
+                    lens=_LENS[s["shot_type"]], **s) for i, s in enumerate(shots, start=1)],
+    )

@@ -1,0 +1,96 @@
+"""The three engine protocols. An engine has an id `"provider:model"` and one method for its kind.
+
+Requests carry both a rendered prompt (what a real model reads) and `context`, the structured
+inputs the prompt was rendered from (what the offline engines read). Both go into the
+idempotency key, so the same inputs are paid for once whichever engine runs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Usage(BaseModel):
+    """What a call consumed, in the units providers bill."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    images: int = 0
+    video_seconds: float = 0.0
+
+
+class TextRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    task: str
+    system: str
+    prompt: str
+    context: dict[str, Any] = {}
+    seed: int = 0
+
+
+class ImageRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    width: int
+    height: int
+    context: dict[str, Any] = {}
+    references: list[Path] = []
+    seed: int = 0
+
+
+class VideoRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    duration: float
+    fps: int
+    width: int
+    height: int
+    start_frame: Path
+    end_frame: Path | None = None
+    context: dict[str, Any] = {}
+    seed: int = 0
+
+
+class MediaResult(BaseModel):
+    """Bytes an image or video engine produced, with their facts."""
+
+    data: bytes
+    mime: str
+    usage: Usage
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    frames: int | None = None
+    note: str | None = None  # e.g. "end frame not supported: first frame only"
+
+
+@runtime_checkable
+class TextEngine(Protocol):
+    id: str
+
+    def write(self, request: TextRequest, schema: type[M]) -> tuple[M, Usage]: ...
+
+
+@runtime_checkable
+class ImageEngine(Protocol):
+    id: str
+
+    def image(self, request: ImageRequest) -> MediaResult: ...
+
+
+@runtime_checkable
+class VideoEngine(Protocol):
+    id: str
+
+    def video(self, request: VideoRequest) -> MediaResult: ...
+
+
+class EngineError(Exception):
+    """An engine call failed; the generation row holds the details."""

@@ -1,0 +1,157 @@
+"""Read exported files back and check they still describe the same cut.
+
+An export that an editor opens one frame short per shot is worse than no
+export, so the library reads every file it writes back through the same OTIO
+adapters and compares clip count, order and per-clip length in frames.
+
+What each format keeps (OTIO 0.18, otio-cmx3600-adapter / otio-fcp-adapter
+1.0), as checked by the tests:
+
+* ``.otio`` keeps everything: names, rates, source/available ranges,
+  target URLs, clip and timeline markers with colours, all metadata.
+* ``.xml`` (FCP 7) keeps names, rate (timebase + ntsc), source ranges,
+  ``<pathurl>`` target URLs, clip markers and timeline (sequence) markers with
+  their names and ranges - but not their colours (they read back as RED) -
+  and only the ``fcp_xml`` metadata namespace, so shot ids come back as
+  ``metadata["fcp_xml"]["logginginfo"]["shottake"]``, not under "aiuteur".
+* ``.edl`` (CMX 3600) keeps clip names (``* FROM CLIP NAME``, ASCII-folded),
+  reels, source ranges, target URLs (``* FROM CLIP``) and clip markers as
+  ``* LOC`` lines at their *record* timecode (names upper-cased, so they read
+  back at their record frame, see ``writers.edl_safe_copy``); it has no rate
+  (read with ``rate=``), no timeline markers and no metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import opentimelineio as otio
+
+from .errors import ExportError
+from .media import path_from_target_url
+from .models import CutClip, ExportPaths
+from .rates import normalize_rate
+from .reels import assign_reels
+from .text import ascii_fold
+from .writers import ADAPTERS
+
+__all__ = ["read_back", "summarize_cut", "summarize_reels", "verify_exports"]
+
+
+def read_back(path: Path, rate: float = 24.0) -> otio.schema.Timeline:
+    """Read an exported .otio/.edl/.xml file into a timeline.
+
+    ``rate`` is only used for EDLs, which do not record their frame rate.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    adapter = ADAPTERS.get(suffix)
+    if adapter is None:
+        raise ExportError(
+            f"cannot read {path}: unknown export suffix (expected .otio, .edl or .xml)",
+            path=path,
+        )
+    if not path.is_file():
+        raise ExportError(f"export file {path} does not exist", path=path)
+    try:  # 23.976 -> exactly 24000/1001, like the clips were written
+        rate = normalize_rate(rate)
+    except ValueError:
+        pass  # reading is allowed at any rate; only writing is restricted
+    kwargs = {"rate": rate} if adapter == "cmx_3600" else {}
+    try:
+        result = otio.adapters.read_from_file(str(path), adapter_name=adapter, **kwargs)
+    except Exception as exc:  # adapters raise many unrelated types
+        raise ExportError(
+            f"cannot read {path} with the {adapter} adapter: {type(exc).__name__}: {exc}",
+            path=path,
+        ) from exc
+    if not isinstance(result, otio.schema.Timeline):
+        raise ExportError(
+            f"{path} holds a {type(result).__name__}, expected exactly one timeline",
+            path=path,
+        )
+    return result
+
+
+def _video_clips(timeline: otio.schema.Timeline) -> list[otio.core.Item]:
+    tracks = timeline.video_tracks()
+    if not tracks:
+        raise ExportError(f"timeline {timeline.name!r} has no video track")
+    # Gaps count too: an unexpected gap must show up as a mismatch.
+    return [item for item in tracks[0] if not isinstance(item, otio.schema.Transition)]
+
+
+def summarize_cut(timeline: otio.schema.Timeline) -> list[tuple[str, int]]:
+    """(clip name, duration in frames) for the first video track, in order.
+
+    Frames are counted at each item's own rate; gaps appear as ``("<gap>", n)``
+    so they cannot hide in a comparison.
+    """
+    summary: list[tuple[str, int]] = []
+    for item in _video_clips(timeline):
+        duration = item.duration()
+        name = "<gap>" if isinstance(item, otio.schema.Gap) else (item.name or "")
+        summary.append((name, round(duration.value)))
+    return summary
+
+
+def summarize_reels(timeline: otio.schema.Timeline) -> list[str | None]:
+    """EDL reel of each item on the first video track, in order."""
+    return [
+        item.metadata.get("cmx_3600", {}).get("reel") for item in _video_clips(timeline)
+    ]
+
+
+def _target_paths(timeline: otio.schema.Timeline) -> list[Path | None]:
+    paths: list[Path | None] = []
+    for item in _video_clips(timeline):
+        ref = getattr(item, "media_reference", None)
+        url = getattr(ref, "target_url", None)
+        paths.append(path_from_target_url(url) if url else None)
+    return paths
+
+
+def _compare(
+    label: str, path: Path, expected: Sequence[object], got: Sequence[object], what: str
+) -> None:
+    if len(got) != len(expected):
+        raise ExportError(
+            f"{label} export {path}: expected {len(expected)} clips, read back {len(got)}",
+            path=path,
+        )
+    for index, (want, have) in enumerate(zip(expected, got)):
+        if want != have:
+            raise ExportError(
+                f"{label} export {path}: clip {index + 1} {what} is {have!r}, "
+                f"expected {want!r}",
+                path=path,
+            )
+
+
+def verify_exports(paths: ExportPaths, clips: list[CutClip]) -> None:
+    """Read each export back; raise :class:`ExportError` at the first mismatch.
+
+    Checks, per format: clip count, order (clip names; for the EDL also
+    reels), per-clip duration in frames, and that every clip still points at
+    its media file.  Names are compared ASCII-folded for the EDL.
+    """
+    if not clips:
+        raise ExportError("cannot verify an empty cut: the clip list has no shots")
+    rate = clips[0].rate
+    names = [clip.display_name for clip in clips]
+    frames = [clip.frames for clip in clips]
+    media = [clip.media_path for clip in clips]
+    reels = assign_reels(clip.shot_id for clip in clips)
+
+    for suffix in ADAPTERS:
+        path: Path = getattr(paths, suffix)
+        timeline = read_back(path, rate=rate)
+        summary = summarize_cut(timeline)
+        expected_names = [ascii_fold(n) for n in names] if suffix == "edl" else names
+        _compare(suffix, path, expected_names, [n for n, _ in summary], "name")
+        _compare(suffix, path, frames, [f for _, f in summary], "duration in frames")
+        if suffix == "edl":
+            expected_reels = [reels[clip.shot_id] for clip in clips]
+            _compare(suffix, path, expected_reels, summarize_reels(timeline), "reel")
+        _compare(suffix, path, media, _target_paths(timeline), "media path")

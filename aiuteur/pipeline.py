@@ -1,0 +1,129 @@
+"""Run the stages in order: what `aiuteur demo`, the notebook and the studio app all call.
+
+With `auto_lock=True` every gate is passed with its default (first treatment variant, beats and
+script locked as written, shot lists locked when they validate); without it, the run stops at the
+first gate a human must pass and the error says which.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from aiuteur.engines.registry import Engines
+from aiuteur.models.costs import Confirmation
+from aiuteur.models.media import Film
+from aiuteur.models.project import Project
+from aiuteur.stages import (
+    assets, beats, confirm, delivery, frames, hub, prompts, script, shots, treatment, video, visual_states,
+)
+from aiuteur.stages.catalog import stage as stage_info
+from aiuteur.store import Store
+
+#: (stage slug, done, total, message) — the CLI, notebooks and Panel each show this their way
+ProgressFn = Callable[[str, int, int, str], None]
+
+
+@dataclass
+class RunReport:
+    project: Project
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    film: Film | None = None
+    confirmation: Confirmation | None = None
+    delivery: delivery.Delivery | None = None
+
+    @property
+    def wall_seconds(self) -> float:
+        return sum(self.phases.values())
+
+
+def run(store: Store, project: Project, engines: Engines | None = None, *, until: str = "video",
+        auto_lock: bool = True, out_dir: Path | None = None, workers: int = 2, seed: int = 0,
+        progress: ProgressFn | None = None) -> RunReport:
+    """Run stages 2..`until` (a stage slug or number); deliver to `out_dir` when given."""
+    engines = engines or Engines.offline()
+    last = stage_info(until).number
+    if out_dir is not None:
+        delivery.writable_folder(out_dir)  # fail before any work, not after it
+    report = RunReport(project=project)
+    tell = progress or (lambda *_: None)
+    started = time.perf_counter()
+
+    def step(slug: str) -> bool:
+        number = stage_info(slug).number
+        if number <= last:
+            tell(slug, 0, 1, stage_info(slug).title)
+        return number <= last
+
+    if step("treatment") and store.head(project, "treatment") is None:
+        treatment.generate(store, project, engines, seed=seed)
+    if step("beats") and _needs(store, project, "beats"):
+        beats.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
+    if step("script") and _needs(store, project, "script"):
+        script.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
+    if step("assets") and _needs(store, project, "assets"):
+        assets.extract(store, project, engines, auto_lock=auto_lock, seed=seed)
+    if step("hub"):
+        hub.build(store, project, auto_lock=auto_lock)
+    scene_numbers = shots.scenes(store, project) if last >= 7 else []
+    if step("shots"):
+        for i, scene in enumerate(scene_numbers, 1):
+            if _needs(store, project, shots.key(scene)):
+                shots.generate(store, project, engines, scene, auto_lock=auto_lock, seed=seed)
+            if auto_lock:
+                shots.lock(store, project, scene, force=False)
+            tell("shots", i, len(scene_numbers), f"scene {scene}")
+    if step("visual_states"):
+        for scene in scene_numbers:
+            if _needs(store, project, visual_states.key(scene)):
+                visual_states.derive(store, project, scene, auto_lock=auto_lock)
+    if step("prompts"):
+        for scene in scene_numbers:
+            prompts.generate_scene(store, project, scene, auto_lock=auto_lock)
+    report.phases["generation"] = time.perf_counter() - started
+
+    if step("frames"):
+        started = time.perf_counter()
+        total = len(confirm.all_shots(store, project))
+        done = [0]
+
+        def frame_done(shot_id: str) -> None:
+            done[0] += 1
+            tell("frames", done[0], total, shot_id)
+
+        for scene in scene_numbers:
+            frames.generate_scene(store, project, engines, scene, seed=seed, progress=frame_done)
+        report.phases["frames"] = time.perf_counter() - started
+    if step("confirm"):
+        head = store.head(project, confirm.KEY)
+        if head is None or store.staleness(head).status != "fresh" or not auto_lock and head.status != "locked":
+            confirm.confirm(store, project, engines, approve=auto_lock)
+        report.confirmation = store.require_head(project, confirm.KEY).model(Confirmation)
+    if step("video"):
+        started = time.perf_counter()
+        total = len(confirm.all_shots(store, project))
+        done = [0]
+
+        def clip_done(shot_id: str) -> None:
+            done[0] += 1
+            tell("video", done[0], total, shot_id)
+
+        video.generate_all(store, project, engines, workers=workers, seed=seed, progress=clip_done)
+        film_head = store.head(project, video.FILM)
+        if film_head is None or store.staleness(film_head).status != "fresh":
+            video.assemble(store, project)
+        report.film = store.require_head(project, video.FILM).model(Film)
+        report.phases["render"] = time.perf_counter() - started
+        if out_dir is not None:
+            started = time.perf_counter()
+            tell("video", total, total, "exporting")
+            report.delivery = delivery.deliver(store, project, out_dir)
+            report.phases["export"] = time.perf_counter() - started
+    return report
+
+
+def _needs(store: Store, project: Project, key: str) -> bool:
+    """A stage's output is (re)made when it is missing or stale; fresh work is kept."""
+    head = store.head(project, key)
+    return head is None or store.staleness(head).status != "fresh"

@@ -1,0 +1,1 @@
+"""One module per stage, each a set of typed functions over the store. See `catalog.STAGES`."""

@@ -1,0 +1,51 @@
+"""Where a project stands: each stage's state (not started, draft, locked, done, stale) and versions."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from aiuteur.models.project import Project
+from aiuteur.models.versions import Staleness
+from aiuteur.stages.catalog import STAGES, stage_for_key
+from aiuteur.store import Store
+
+#: stages whose gate is a lock; the others are "done" once they have output
+LOCKING = {"input", "treatment", "beats", "script", "assets", "shots", "confirm"}
+
+
+class StageStatus(BaseModel):
+    number: int
+    slug: str
+    title: str
+    state: Literal["not started", "draft", "locked", "done", "stale"]
+    artifacts: int
+    versions: int
+    reasons: list[str] = []
+
+
+def project_status(store: Store, project: Project) -> list[StageStatus]:
+    heads = store.heads(project)
+    counts = dict(store.db.fetchall(
+        "SELECT artifact_key, count(*) FROM versions WHERE project_id = ? GROUP BY artifact_key", [project.id]))
+    memo: dict[str, Staleness] = {}
+    grouped: dict[str, list] = {s.slug: [] for s in STAGES}
+    for key, version in heads.items():
+        grouped[stage_for_key(key).slug].append(version)
+    out = []
+    for stage in STAGES:
+        versions = grouped[stage.slug]
+        reasons = [r for v in versions for r in store.staleness(v, memo).reasons]
+        if not versions:
+            state = "not started"
+        elif reasons:
+            state = "stale"
+        elif stage.slug in LOCKING:
+            state = "locked" if all(v.status == "locked" for v in versions) else "draft"
+        else:
+            state = "done"
+        out.append(StageStatus(
+            number=stage.number, slug=stage.slug, title=stage.title, state=state, artifacts=len(versions),
+            versions=sum(counts.get(v.artifact_key, 0) for v in versions), reasons=reasons[:5],
+        ))
+    return out

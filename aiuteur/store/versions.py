@@ -1,0 +1,224 @@
+"""Immutable versions, heads per branch (every move logged), locks, and computed staleness."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Iterable
+
+from pydantic import BaseModel
+
+from aiuteur.models.project import Project
+from aiuteur.models.versions import Staleness, Version
+from aiuteur.store.database import Database, utcnow
+from aiuteur.store.errors import BranchError, VersionNotFound
+from aiuteur.store.hashing import content_hash, short_id
+
+
+class VersionsMixin:
+    db: Database
+
+    # -- writing -------------------------------------------------------------------------------
+    def commit(
+        self,
+        project: Project,
+        artifact_key: str,
+        payload: BaseModel,
+        *,
+        kind: str | None = None,
+        inputs: Iterable[Version | str] = (),
+        status: str = "draft",
+        generation_id: str | None = None,
+        author: str = "aiuteur",
+        message: str = "",
+    ) -> Version:
+        """Write a new version of `artifact_key` and move the branch head to it (one transaction)."""
+        branch = self.current_branch(project)
+        with self.db.transaction():
+            parent = self.head(project, artifact_key, branch=branch)
+            row = self.db.fetchone(
+                "SELECT coalesce(max(number), 0) FROM versions WHERE project_id = ? AND artifact_key = ?",
+                [project.id, artifact_key],
+            )
+            number = int(row[0]) + 1
+            data = payload.model_dump(mode="json")
+            version = Version(
+                id=short_id("ver", project.id, artifact_key, number),
+                project_id=project.id,
+                artifact_key=artifact_key,
+                number=number,
+                kind=kind or artifact_key.split("/")[-1],
+                parent_id=parent.id if parent else None,
+                inputs=[i.id if isinstance(i, Version) else i for i in inputs],
+                payload=data,
+                content_hash=content_hash(data),
+                status=status,  # type: ignore[arg-type]
+                generation_id=generation_id,
+                author=author,
+                message=message,
+                branch=branch,
+                created_at=utcnow(),
+            )
+            self.db.execute(
+                "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    version.id, version.project_id, version.artifact_key, version.number, version.kind,
+                    version.parent_id, json.dumps(version.inputs), json.dumps(data), version.content_hash,
+                    version.status, version.generation_id, version.author, version.message, version.branch,
+                    version.created_at,
+                ],
+            )
+            self._move_head(project, branch, artifact_key, parent, version, message or f"new {status} version")
+        return version
+
+    def lock(self, project: Project, artifact_key: str, *, author: str = "aiuteur", message: str = "") -> Version:
+        """Lock the head: a new, locked version with the same payload (the draft stays as it was)."""
+        head = self.require_head(project, artifact_key)
+        if head.status == "locked":
+            return head
+        payload = _Payload.model_validate(head.payload)
+        return self.commit(
+            project, artifact_key, payload, kind=head.kind, inputs=head.inputs, status="locked",
+            generation_id=head.generation_id, author=author, message=message or "locked",
+        )
+
+    def set_head(self, project: Project, artifact_key: str, version_id: str, reason: str) -> Version:
+        """Point the head back at an existing version (rollback); logged like every move."""
+        version = self.version(version_id)
+        if version.artifact_key != artifact_key or version.project_id != project.id:
+            raise VersionNotFound(f"{version_id} is not a version of {artifact_key}")
+        branch = self.current_branch(project)
+        with self.db.transaction():
+            self._move_head(project, branch, artifact_key, self.head(project, artifact_key), version, reason)
+        return version
+
+    def _move_head(self, project: Project, branch: str, key: str, old: Version | None, new: Version, reason: str) -> None:
+        now = utcnow()
+        self.db.execute(
+            "DELETE FROM heads WHERE project_id = ? AND branch = ? AND artifact_key = ?", [project.id, branch, key]
+        )
+        self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?, ?)", [project.id, branch, key, new.id, now])
+        self.db.execute(
+            "INSERT INTO head_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [f"mov_{uuid.uuid4().hex[:12]}", project.id, branch, key, old.id if old else None, new.id, reason, now],
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+    def version(self, version_id: str) -> Version:
+        rows = self.db.rows("SELECT * FROM versions WHERE id = ?", [version_id])
+        if not rows:
+            raise VersionNotFound(f"no version {version_id!r}")
+        return _version(rows[0])
+
+    def head(self, project: Project, artifact_key: str, *, branch: str | None = None) -> Version | None:
+        rows = self.db.rows(
+            "SELECT v.* FROM heads h JOIN versions v ON v.id = h.version_id "
+            "WHERE h.project_id = ? AND h.branch = ? AND h.artifact_key = ?",
+            [project.id, branch or self.current_branch(project), artifact_key],
+        )
+        return _version(rows[0]) if rows else None
+
+    def require_head(self, project: Project, artifact_key: str) -> Version:
+        head = self.head(project, artifact_key)
+        if head is None:
+            raise VersionNotFound(f"project {project.name!r} has no {artifact_key!r} yet")
+        return head
+
+    def heads(self, project: Project, prefix: str = "", *, branch: str | None = None) -> dict[str, Version]:
+        """Heads whose key starts with `prefix`, by key."""
+        rows = self.db.rows(
+            "SELECT v.* FROM heads h JOIN versions v ON v.id = h.version_id "
+            "WHERE h.project_id = ? AND h.branch = ? AND h.artifact_key LIKE ? ORDER BY h.artifact_key",
+            [project.id, branch or self.current_branch(project), prefix.replace("%", r"\%") + "%"],
+        )
+        return {row["artifact_key"]: _version(row) for row in rows}
+
+    def history(self, project: Project, artifact_key: str) -> list[Version]:
+        rows = self.db.rows(
+            "SELECT * FROM versions WHERE project_id = ? AND artifact_key = ? ORDER BY number",
+            [project.id, artifact_key],
+        )
+        return [_version(r) for r in rows]
+
+    def head_log(self, project: Project, artifact_key: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM head_log WHERE project_id = ?"
+        params: list = [project.id]
+        if artifact_key:
+            sql += " AND artifact_key = ?"
+            params.append(artifact_key)
+        return self.db.rows(sql + " ORDER BY moved_at", params)
+
+    # -- staleness -----------------------------------------------------------------------------
+    def staleness(self, version: Version | None, _memo: dict[str, Staleness] | None = None) -> Staleness:
+        """STALE when an input is no longer its artifact's head (by content), or is stale itself.
+
+        Reasons say why, in the words a user would: "script changed (v7 -> v8)".
+        """
+        if version is None:
+            return Staleness(status="missing", reasons=["not generated yet"])
+        memo = {} if _memo is None else _memo
+        if version.id in memo:
+            return memo[version.id]
+        project = self._project_of(version)
+        reasons: list[str] = []
+        for input_id in version.inputs:
+            used = self.version(input_id)
+            head = self.head(project, used.artifact_key, branch=version.branch)
+            if head is None:
+                reasons.append(f"{used.artifact_key} was removed")
+            elif head.content_hash != used.content_hash:
+                reasons.append(f"{used.artifact_key} changed (v{used.number} -> v{head.number})")
+            else:
+                upstream = self.staleness(used, memo)
+                if upstream.status == "stale":
+                    reasons.append(f"{used.artifact_key} v{used.number} is stale ({upstream.reasons[0]})")
+        result = Staleness(status="stale" if reasons else "fresh", reasons=reasons)
+        memo[version.id] = result
+        return result
+
+    def _project_of(self, version: Version) -> Project:
+        return self.get_project(version.project_id)  # type: ignore[attr-defined]
+
+    # -- branches ------------------------------------------------------------------------------
+    def current_branch(self, project: Project) -> str:
+        row = self.db.fetchone("SELECT branch FROM projects WHERE id = ?", [project.id])
+        return row[0] if row else project.branch
+
+    def branches(self, project: Project) -> list[dict]:
+        return self.db.rows("SELECT * FROM branches WHERE project_id = ? ORDER BY created_at", [project.id])
+
+    def create_branch(self, project: Project, name: str, *, message: str = "", switch: bool = True) -> str:
+        """A new branch with the current branch's heads (cheap: heads only, no versions copied)."""
+        name = name.strip()
+        if not name:
+            raise BranchError("a branch needs a name")
+        if any(b["name"] == name for b in self.branches(project)):
+            raise BranchError(f"project {project.name!r} already has a branch {name!r}")
+        source = self.current_branch(project)
+        with self.db.transaction():
+            self.db.execute("INSERT INTO branches VALUES (?, ?, ?, ?, ?)", [project.id, name, source, message, utcnow()])
+            self.db.execute(
+                "INSERT INTO heads SELECT project_id, ?, artifact_key, version_id, updated_at "
+                "FROM heads WHERE project_id = ? AND branch = ?",
+                [name, project.id, source],
+            )
+            if switch:
+                self.db.execute("UPDATE projects SET branch = ? WHERE id = ?", [name, project.id])
+        return name
+
+    def switch_branch(self, project: Project, name: str) -> None:
+        if not any(b["name"] == name for b in self.branches(project)):
+            known = ", ".join(b["name"] for b in self.branches(project))
+            raise BranchError(f"project {project.name!r} has no branch {name!r} (branches: {known})")
+        self.db.execute("UPDATE projects SET branch = ? WHERE id = ?", [name, project.id])
+
+
+class _Payload(BaseModel):
+    """Carries an already-validated payload dict through `commit` unchanged."""
+
+    model_config = {"extra": "allow"}
+
+
+def _version(row: dict) -> Version:
+    return Version(
+        **{**row, "inputs": json.loads(row["inputs"]), "payload": json.loads(row["payload"])}
+    )
