@@ -1,7 +1,9 @@
 """`aiuteur` — one Typer app; each command calls the library and prints. `--json` where scripts read it."""
 from __future__ import annotations
 
+import functools
 import json
+from importlib import resources
 import sys
 import time
 from pathlib import Path
@@ -20,6 +22,7 @@ from aiuteur.pipeline import run
 from aiuteur.render import RenderError
 from aiuteur.stages import input as input_stage
 from aiuteur.stages.catalog import STAGES
+from aiuteur.stages.delivery import writable_folder
 from aiuteur.stages.gates import StageError
 from aiuteur.stages.status import project_status
 from aiuteur.store import Store, StoreError, default_workspace, open_store
@@ -48,8 +51,6 @@ def _validation_message(exc: ValidationError) -> str:
 
 def _guard(fn):
     """Typed errors become one red line and exit code 1; nothing else is swallowed."""
-    import functools
-
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -71,14 +72,19 @@ def _read_idea(idea: Optional[str], idea_file: Optional[Path]) -> tuple[str, Opt
     if idea is None:
         idea = default_idea_file().read_text(encoding="utf-8")
     lines = idea.strip().splitlines()
+    title = None
     if lines and lines[0].lower().startswith("title:"):
-        return "\n".join(lines[1:]).strip(), lines[0].split(":", 1)[1].strip()
-    return idea.strip(), None
+        title, lines = lines[0].split(":", 1)[1].strip(), lines[1:]
+    text = "\n".join(lines).strip()
+    if not text:
+        raise ValueError("the idea is empty: give --idea TEXT or --idea-file PATH with a few sentences")
+    return text, title
 
 
 def default_idea_file() -> Path:
+    """The sample idea: in the repository's data/, or packed into an installed wheel."""
     here = Path(__file__).resolve().parents[1] / "data" / "ideas" / "lighthouse.txt"
-    return here if here.exists() else Path(str(__import__("importlib.resources").resources.files("aiuteur") / "_data" / "ideas" / "lighthouse.txt"))
+    return here if here.exists() else Path(str(resources.files("aiuteur") / "_data" / "ideas" / "lighthouse.txt"))
 
 
 @app.command()
@@ -98,7 +104,7 @@ def demo(
     text, found_title = _read_idea(idea, idea_file)
     config = ProjectConfig(title=title or found_title or " ".join(text.split()[:5]), target_minutes=minutes,
                            aspect_ratio=aspect)  # type: ignore[arg-type]
-    out = out.resolve()
+    out = writable_folder(out.resolve())  # before anything is written to the workspace
     with _store(workspace) as store:
         try:
             project = store.get_project(name)

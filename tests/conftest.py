@@ -65,3 +65,17 @@ LIGHTHOUSE = (
 @pytest.fixture
 def idea() -> str:
     return LIGHTHOUSE
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """(workspace path, delivery folder, report) of one full offline run to stage 12, shared by the
+    integration and browser tests (the store is closed again, so a server process may open it)."""
+    from aiuteur import Engines, open_store, run, start_project
+
+    root = tmp_path_factory.mktemp("demo")
+    workspace = root / "ws.duckdb"
+    with open_store(workspace) as store:
+        project, _ = start_project(store, "lighthouse", LIGHTHOUSE, ProjectConfig(title="The Last Light"))
+        report = run(store, project, Engines.offline(), out_dir=root / "out")
+    return workspace, root / "out", report

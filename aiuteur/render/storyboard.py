@@ -969,8 +969,8 @@ def _layout(spec: FrameSpec, cv: _Canvas) -> list[_Figure]:
         if shot == "close-up":  # head and shoulders: head ~55% of the picture height
             F, top, x = min(P * 0.55, W * 0.42) / head_f, P * 0.1, W / 2 + side * W * 0.08
         else:  # the face fills the frame, eyes a little above the middle
-            F = min(P * 1.35, W * 1.1) / head_f
-            top, x = P * 0.4 - F * head_f * 0.56, W / 2
+            F = min(P * 0.95, W * 0.9) / head_f  # shoulders stay just visible: the costume colour identifies
+            top, x = P * 0.42 - F * head_f * 0.56, W / 2
         facing = -side * 0.25
         if end:
             x += -side * W * 0.025
@@ -988,13 +988,15 @@ def _layout(spec: FrameSpec, cv: _Canvas) -> list[_Figure]:
         shoulder = others[0] if others else None
         F_front = P * 2.0
         fx = W * 0.64 + (W * 0.02 if end else 0.0)
-        figs.append(_Figure(front, fx, P * 0.16, F_front, -0.45 + (0.2 if end else 0.0), gesture=0.5 if end else 0.0,
-                            speaking=speaker == names[fi]))
-        if shoulder is not None:
-            figs.append(_Figure(shoulder, W * 0.14 - (W * 0.015 if end else 0.0), P * 0.32, P * 3.4, 0.3, back=True))
-        else:  # an anonymous shoulder keeps the framing readable
-            anon = CharacterLook(name="", colour=(52, 54, 62), silhouette="broad")
-            figs.append(_Figure(anon, W * 0.12, P * 0.32, P * 3.4, 0.3, back=True))
+        figs.append(_Figure(front, fx, max(P * 0.16, cv.head_room), F_front, -0.45 + (0.2 if end else 0.0),
+                            gesture=0.5 if end else 0.0, speaking=speaker == names[fi]))
+        # the foreground shoulder: back of the head large at the left, shoulders
+        # well above the caption band so the costume colour reads
+        back = shoulder or CharacterLook(name="", colour=(52, 54, 62), silhouette="broad")
+        hd = min(P * 0.48, W * 0.3)
+        F_back = hd / _BODY[back.silhouette][0]
+        bx = W * 0.14 - (W * 0.015 if end else 0.0)
+        figs.append(_Figure(back, bx, P * 0.74 - hd * 1.08, F_back, 0.3, back=True))
         return figs
 
     if shot == "two-shot" and len(chars) > 2:
@@ -1280,7 +1282,7 @@ def _draw_labels(img: Image.Image, figs: list[_Figure], spec: FrameSpec, m: _Met
         placed.append((box[0], box[1], box[2], box[1] + needed - m.margin))
         if fig.speaking:
             lum = _luma(fig.look.colour)
-            fill, tfill = fig.look.colour + (235,), ((0, 0, 0) if lum > 140 else (255, 255, 255))
+            fill, tfill = fig.look.colour, ((0, 0, 0) if lum > 140 else (255, 255, 255))
             box = _chip(draw, (cx, y), name, font, fill=fill, text_fill=tfill, anchor="ma", outline=(255, 255, 255), keep_inside=W)
         else:
             box = _chip(draw, (cx, y), name, font, fill=(15, 15, 20, 210), text_fill=(255, 255, 255), anchor="ma", swatch=fig.look.colour, keep_inside=W)

@@ -20,7 +20,7 @@ the unforced spelling would be read as something else.
 from __future__ import annotations
 
 from .model import Element, ElementType, FountainError, Screenplay
-from .parse import is_cue, is_forced_heading, is_heading_prefix, is_transition, parse_block
+from .parse import is_cue, is_forced_heading, is_heading_prefix, is_transition, parse_block, read_title_page
 
 __all__ = ["format_fountain", "format_elements"]
 
@@ -37,6 +37,8 @@ def format_fountain(sp: Screenplay) -> str:
     if sp.title_page:
         sections.append("\n".join(_title_page_lines(sp.title_page)))
     body = format_elements(sp.elements)
+    if body and not sp.title_page and sp.elements[0].type is ElementType.CHARACTER:
+        body = _not_a_title_page(body)
     if body:
         sections.append(body)
     return "\n\n".join(sections) + "\n" if sections else ""
@@ -52,6 +54,22 @@ def format_elements(elements: list[Element]) -> str:
         lines.extend(_element_lines(element))
         previous = element.type
     return "\n".join(lines)
+
+
+def _not_a_title_page(body: str) -> str:
+    """Keep a body that starts with a cue like ``FADE IN:`` from reading as a title page.
+
+    Only a dialogue group can start a body and look like ``Key: value`` lines
+    (its lines lose their indentation when written). A trailing two-space
+    line after the group is ignored by the dialogue parser but disqualifies
+    the block as a title page.
+    """
+    lines = body.split("\n")
+    end = lines.index("") if "" in lines else len(lines)
+    block = ["" if line == "  " else line for line in lines[:end]]
+    if read_title_page(block) is None:
+        return body
+    return "\n".join([*lines[:end], "  ", *lines[end:]])
 
 
 def _follows_directly(previous: ElementType, current: ElementType) -> bool:

@@ -10,7 +10,7 @@ verifiable when the grammar below and the formatter are written together.
 How the text is read
 --------------------
 1. Input is checked (:class:`FountainError` for non-``str`` or NUL bytes),
-   a leading BOM is dropped and CR/CRLF become LF.
+   byte-order marks (U+FEFF) are dropped and CR/CRLF become LF.
 2. **Boneyard** ``/* ... */`` (may span lines and blank lines) and **notes**
    ``[[ ... ]]`` (may span lines but not a blank line, per spec) are
    *removed before element parsing* and are not kept in the model. A line
@@ -26,8 +26,8 @@ How the text is read
 4. The **title page** is the first block when every line is ``Key: value`` or
    an indented continuation, the first line is neither a scene heading nor a
    transition (so ``FADE IN:`` or ``CUT TO:`` never become a title page), at
-   least one key has a value, and keys are words (letters, digits, spaces,
-   ``_``, ``-``). Values with several lines are joined with ``\\n``; a
+   least one key has a value, and keys are one to four words (letters,
+   digits, ``_``, ``-``). Values with several lines are joined with ``\\n``; a
    repeated key appends to the earlier value.
 5. Each block is read top-down by its first line (leading whitespace is
    ignored for classification, kept for action):
@@ -81,7 +81,7 @@ from collections.abc import Callable, Sequence
 
 from .model import Element, ElementType, FountainError, Screenplay
 
-__all__ = ["parse", "parse_block"]
+__all__ = ["parse", "parse_block", "read_title_page"]
 
 # A line is ``None`` (separator), ``""`` (empty line inside an element, written
 # as two spaces) or a right-stripped, non-blank string.
@@ -92,7 +92,10 @@ _BONEYARD = re.compile(r"/\*.*?\*/", re.DOTALL)
 _PAGE_BREAK = re.compile(r"^={3,}$")
 _HEADING_PREFIX = re.compile(r"^(?:INT\.?/EXT|I/E|INT|EXT|EST)(?:[.\s]|$)", re.IGNORECASE)
 _SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#$")
-_TITLE_KEY = re.compile(r"^([A-Za-z][\w \-]*?)\s*:(.*)$")
+# Title keys are short labels ("Title", "Draft date"): at most four words, so a
+# first action line such as "Steel enters the code on the keypad: 9765" is
+# never mistaken for a title page.
+_TITLE_KEY = re.compile(r"^([A-Za-z][\w\-]*(?: [\w\-]+){0,3})\s*:(.*)$")
 
 
 def parse(text: str) -> Screenplay:
@@ -126,9 +129,9 @@ def _checked_source(text: object) -> str:
             f"line {line_no}: NUL byte found; the input looks binary or UTF-16 encoded - "
             "save the screenplay as UTF-8 plain text (.fountain) and read it with encoding='utf-8'"
         )
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # U+FEFF is a byte-order mark at the start and a stray one (from joined
+    # files) anywhere else: never screenplay content.
+    return text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _remove_ignored(text: str) -> str:
@@ -221,14 +224,18 @@ def _split_title_page(lines: list[Line]) -> tuple[dict[str, str], list[Line]]:
     while end < len(lines) and lines[end] is not None:
         end += 1
     block = [line for line in lines[start:end] if line is not None]
-    title_page = _title_page(block)
+    title_page = read_title_page(block)
     if title_page is None:
         return {}, lines[start:]
     return title_page, lines[end:]
 
 
-def _title_page(block: list[str]) -> dict[str, str] | None:
-    """Read ``block`` as a title page, or return None when it is not one."""
+def read_title_page(block: Sequence[str]) -> dict[str, str] | None:
+    """Read the first block as a title page, or return None when it is not one.
+
+    ``block`` holds logical lines (``""`` for a two-space line, which no title
+    page contains).
+    """
     if not block or block[0][:1] in (" ", "\t"):
         return None
     if _HEADING_PREFIX.match(block[0]) or is_transition(block[0]):

@@ -48,12 +48,20 @@ def generate(store: Store, project: Project, engines: Engines, scene: int, *, au
         task="shots", system=system_prompt(project), seed=seed,
         prompt=template.render(max_seconds=MAX_SECONDS, number=scene, scene=info.text,
                                rearview=previous.model_dump_json() if previous else "(first scene)"),
-        context={"scene": info.model_dump(mode="json"), "props": props, "max_shot_seconds": MAX_SECONDS},
+        context={"scene": {**info.model_dump(mode="json"), "target_seconds": scene_target_seconds(project, script, scene)},
+                 "props": props, "max_shot_seconds": MAX_SECONDS},
     )
     shot_list, outcome = generate_text(store, Call(project, "shots", template, [script_version, assets_version]),
                                        engines.text, request, ShotList)
     return store.commit(project, key(scene), shot_list, inputs=[script_version, assets_version],
                         generation_id=outcome.generation_id, message=f"shots for scene {scene}")
+
+
+def scene_target_seconds(project: Project, script: MasterScript, scene: int) -> float:
+    """The scene's share of the target length, in proportion to its page length (eighths)."""
+    total = sum(s.eighths for s in script.scenes) or 1
+    eighths = next(s.eighths for s in script.scenes if s.number == scene)
+    return round(project.config.target_minutes * 60 * eighths / total, 1)
 
 
 def validate(shot_list: ShotList, scene: SceneInfo, assets: AssetSet | None = None) -> list[str]:

@@ -92,9 +92,19 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
                 ))
                 last_speaker = speaker
             speaker, parenthetical = None, None
-    while len(shots) < 4 and cast:
-        shots.append(dict(shot_type="close-up", camera_move="static", action=f"{cast[0].title()} reacts.",
-                          characters=cast[:1], duration=2.5, framing="reaction", sound="room tone"))
+    target = float(scene.get("target_seconds") or 0)
+    filler = 0
+    while cast and (len(shots) < 4 or sum(s["duration"] for s in shots) + 2.0 <= target):
+        # coverage to reach the scene's share of the film: reactions and cutaways, inserted between beats
+        who = cast[filler % len(cast)]
+        cutaway = filler % 2 == 1
+        shots.insert(min(len(shots), 2 + filler * 2), dict(
+            shot_type="wide" if cutaway else "close-up", camera_move="pan-left" if cutaway else "static",
+            action=f"The {location.lower() or 'place'} around them." if cutaway else f"{who.title()} reacts, silent.",
+            characters=cast[:3] if cutaway else [who], framing="cutaway" if cutaway else "reaction",
+            duration=_clamp(min(4.0, max(target - sum(s["duration"] for s in shots), 2.0)), 2.0, max_seconds),
+            sound="ambience" if cutaway else "room tone"))
+        filler += 1
     return ShotList(
         scene=scene["number"], heading=scene["heading"],
         shots=[Shot(shot_id=shot_id(scene["number"], i), scene=scene["number"], location=location,

@@ -8,6 +8,7 @@ point of view (the protagonist's vs. a two-hander with the ally).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from aiuteur.engines.offline.idea import IdeaFacts
@@ -34,9 +35,8 @@ def title_case(name: str) -> str:
 
 
 def first_person(text: str) -> str:
-    for word in ("her ", "his ", "their "):
-        text = text.replace(word, "my ")
-    return text
+    """The goal as the protagonist says it: "save her brother" -> "save my brother"."""
+    return re.sub(r"\b(her|his|their)\b", "my", text)
 
 
 def plan_beats(facts: IdeaFacts, variant: str) -> list[PlannedBeat]:
