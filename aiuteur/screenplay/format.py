@@ -19,6 +19,8 @@ the unforced spelling would be read as something else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .model import Element, ElementType, FountainError, Screenplay
 from .parse import is_cue, is_forced_heading, is_heading_prefix, is_transition, parse_block, read_title_page
 
@@ -44,7 +46,7 @@ def format_fountain(sp: Screenplay) -> str:
     return "\n\n".join(sections) + "\n" if sections else ""
 
 
-def format_elements(elements: list[Element]) -> str:
+def format_elements(elements: Sequence[Element]) -> str:
     """Write body elements with canonical spacing (no trailing newline)."""
     lines: list[str] = []
     previous: ElementType | None = None

@@ -23,8 +23,14 @@ __all__ = ["to_html", "screenplay_css"]
 _CLASS = {t: t.value.replace("_", "-") for t in ElementType}
 
 
+def _in(value: float) -> str:
+    """CSS length in inches without float noise: 1.0 -> "1in", 2.2 -> "2.2in"."""
+    return f"{round(value, 3):g}in"
+
+
 def _indent(kind: ElementType) -> str:
-    return f"{COLUMNS[kind].left - MARGINS_IN['left']:.2f}in"
+    """Left margin inside the text area for an element that sits at COLUMNS[kind].left on the page."""
+    return _in(COLUMNS[kind].left - MARGINS_IN["left"])
 
 
 def screenplay_css() -> str:
@@ -34,21 +40,22 @@ def screenplay_css() -> str:
     text_width = width - m["left"] - m["right"]
     dual = DUAL_COLUMNS
     return f"""
-@page {{ size: {width}in {height}in; margin: {m['top']}in {m['right']}in {m['bottom']}in {m['left']}in; }}
+@page {{ size: {_in(width)} {_in(height)}; margin: {_in(m['top'])} {_in(m['right'])} {_in(m['bottom'])} {_in(m['left'])}; }}
 html {{ background: #e8e8e8; }}
 body {{ margin: 0; }}
 .screenplay {{
   font-family: "Courier Prime", Courier, "Courier New", monospace;
   font-size: 12pt; line-height: 12pt; color: #000; background: #fff;
-  width: {width}in; box-sizing: border-box; margin: 0.25in auto;
-  padding: {m['top']}in {m['right']}in {m['bottom']}in {m['left']}in;
+  width: {_in(width)}; box-sizing: border-box; margin: 0.25in auto;
+  padding: {_in(m['top'])} {_in(m['right'])} {_in(m['bottom'])} {_in(m['left'])};
 }}
-.screenplay p {{ margin: 0; white-space: pre-wrap; tab-size: 4; overflow-wrap: anywhere; }}
-.title-page {{ min-height: {height - m['top'] - m['bottom']}in; position: relative; break-after: page; page-break-after: always; }}
+p {{ margin: 0; }}
+.screenplay p {{ white-space: pre-wrap; tab-size: 4; overflow-wrap: anywhere; }}
+.title-page {{ min-height: {_in(height - m['top'] - m['bottom'])}; position: relative; break-after: page; page-break-after: always; }}
 .title-page .title-block {{ text-align: center; padding-top: 3in; }}
 .title-page .title-block p + p {{ margin-top: 12pt; }}
-.title-page .contact {{ position: absolute; bottom: 0; left: 0; }}
-.title-page .contact p + p {{ margin-top: 12pt; }}
+.title-page .title-corner {{ position: absolute; bottom: 0; left: 0; right: 0; }}
+.title-page .title-corner p + p {{ margin-top: 12pt; }}
 .scene-heading, .action, .transition, .centered, .dialogue-group, .dual-dialogue, .lyrics.standalone {{ margin-top: 12pt; }}
 .scene-heading {{ position: relative; break-after: avoid; page-break-after: avoid; }}
 .scene-number {{ position: absolute; }}
@@ -56,20 +63,24 @@ body {{ margin: 0; }}
 .scene-number.right {{ right: 0; }}
 /* character cue 3.7in, parenthetical 3.1in, dialogue 2.5in from the page edge */
 .character {{ margin-left: {_indent(ElementType.CHARACTER)}; break-after: avoid; }}
-.parenthetical {{ margin-left: {_indent(ElementType.PARENTHETICAL)}; width: {COLUMNS[ElementType.PARENTHETICAL].width}in; }}
-.dialogue {{ margin-left: {_indent(ElementType.DIALOGUE)}; width: {COLUMNS[ElementType.DIALOGUE].width}in; }}
-.lyrics {{ margin-left: {_indent(ElementType.LYRICS)}; width: {COLUMNS[ElementType.LYRICS].width}in; font-style: italic; }}
+.parenthetical {{ margin-left: {_indent(ElementType.PARENTHETICAL)}; width: {_in(COLUMNS[ElementType.PARENTHETICAL].width)}; }}
+.dialogue {{ margin-left: {_indent(ElementType.DIALOGUE)}; width: {_in(COLUMNS[ElementType.DIALOGUE].width)}; }}
+.lyrics {{ margin-left: {_indent(ElementType.LYRICS)}; width: {_in(COLUMNS[ElementType.LYRICS].width)}; font-style: italic; }}
 .transition {{ text-align: right; }}
 .centered {{ text-align: center; }}
 .dialogue-group, .dual-dialogue {{ break-inside: avoid; page-break-inside: avoid; }}
-.dual-dialogue {{ display: flex; width: {text_width}in; }}
-.dual-dialogue .column {{ width: {DUAL_HALF_WIDTH}in; }}
-.dual-dialogue .character {{ margin-left: {dual[ElementType.CHARACTER].left}in; }}
-.dual-dialogue .parenthetical {{ margin-left: {dual[ElementType.PARENTHETICAL].left}in; width: {dual[ElementType.PARENTHETICAL].width}in; }}
-.dual-dialogue .dialogue, .dual-dialogue .lyrics {{ margin-left: {dual[ElementType.DIALOGUE].left}in; width: {dual[ElementType.DIALOGUE].width}in; }}
+.dual-dialogue {{ display: flex; width: {_in(text_width)}; }}
+.dual-dialogue .column {{ width: {_in(DUAL_HALF_WIDTH)}; }}
+.dual-dialogue .character {{ margin-left: {_in(dual[ElementType.CHARACTER].left)}; }}
+.dual-dialogue .parenthetical {{ margin-left: {_in(dual[ElementType.PARENTHETICAL].left)}; width: {_in(dual[ElementType.PARENTHETICAL].width)}; }}
+.dual-dialogue .dialogue, .dual-dialogue .lyrics {{ margin-left: {_in(dual[ElementType.DIALOGUE].left)}; width: {_in(dual[ElementType.DIALOGUE].width)}; }}
 .page-break {{ break-after: page; page-break-after: always; height: 0; }}
 .section, .synopsis {{ color: #888; margin-top: 12pt; }}
 .synopsis {{ font-style: italic; }}
+@media screen {{
+  .title-page {{ border-bottom: 1px dashed #bbb; padding-bottom: 12pt; margin-bottom: 12pt; }}
+  .page-break {{ border-top: 1px dashed #bbb; margin-top: 12pt; }}
+}}
 @media print {{
   html {{ background: none; }}
   .screenplay {{ width: auto; margin: 0; padding: 0; }}
@@ -135,12 +146,15 @@ def _p(kind: ElementType, text: str, extra: str = "", attrs: str = "") -> str:
 
 def _title_page_html(title_page: dict[str, str]) -> str:
     centered = {"title", "credit", "author", "authors", "source"}
-    top = [f'<p class="{escape(k.lower().replace(" ", "-"))}">{_inline(v)}</p>' for k, v in title_page.items() if k.lower() in centered and v]
-    corner = [f'<p class="{escape(k.lower().replace(" ", "-"))}">{_inline(v)}</p>' for k, v in title_page.items() if k.lower() not in centered and v]
+    def entry(key: str, value: str) -> str:
+        return f'<p data-key="{escape(key)}">{_inline(value)}</p>'
+
+    top = [entry(k, v) for k, v in title_page.items() if k.lower() in centered and v]
+    corner = [entry(k, v) for k, v in title_page.items() if k.lower() not in centered and v]
     return (
         '<section class="title-page">\n<div class="title-block">\n'
         + "\n".join(top)
-        + '\n</div>\n<div class="contact">\n'
+        + '\n</div>\n<div class="title-corner">\n'
         + "\n".join(corner)
         + "\n</div>\n</section>"
     )

@@ -120,8 +120,11 @@ def parse(text: str) -> Screenplay:
 def _checked_source(text: object) -> str:
     """Validate the input and normalise BOM and line endings."""
     if not isinstance(text, str):
-        hint = " decode it first, e.g. data.decode('utf-8')" if isinstance(text, bytes | bytearray) else ""
-        raise FountainError(f"parse() needs the screenplay as str, got {type(text).__name__};{hint or ' pass the file contents as text'}")
+        if isinstance(text, bytes | bytearray):
+            hint = "decode it first, e.g. data.decode('utf-8')"
+        else:
+            hint = "pass the file contents, e.g. Path('script.fountain').read_text(encoding='utf-8')"
+        raise FountainError(f"parse() needs the screenplay as str, got {type(text).__name__}; {hint}")
     nul = text.find("\x00")
     if nul >= 0:
         line_no = text.count("\n", 0, nul) + 1
@@ -166,16 +169,30 @@ def _mark_notes(text: str) -> str:
         end = text.find("]]", start + 2)
         if end < 0:
             break
-        inner_lines = text[start + 2 : end].split("\n")[1:-1]
-        if any(_is_separator(line) for line in inner_lines):
-            out.append(text[pos : start + 1])
-            pos = start + 1
+        blank_at = _first_separator(text, start, end)
+        if blank_at >= 0:
+            # every "[[" before this blank line would span it too: skip past it
+            out.append(text[pos:blank_at])
+            pos = blank_at
             continue
         out.append(text[pos:start])
         out.append(_SENTINEL)
         pos = end + 2
     out.append(text[pos:])
     return "".join(out)
+
+
+def _first_separator(text: str, start: int, end: int) -> int:
+    """Offset of the first separator line lying wholly inside ``text[start:end]``, or -1."""
+    line_start = text.find("\n", start, end)
+    while line_start >= 0:
+        line_end = text.find("\n", line_start + 1, end)
+        if line_end < 0:
+            return -1
+        if _is_separator(text[line_start + 1 : line_end]):
+            return line_start + 1
+        line_start = line_end
+    return -1
 
 
 def _is_separator(raw: str) -> bool:

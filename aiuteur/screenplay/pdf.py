@@ -88,12 +88,12 @@ def _page_stream(rows: list[Row], page_label: str | None) -> bytes:
     ops: list[bytes] = []
     lines: list[bytes] = []
     placed: list[tuple[float, Span]] = []
+    if page_label:  # drawn first so text extraction reads it first, as it is placed
+        right = (PAGE_SIZE_IN[0] - MARGINS_IN["right"]) - len(page_label) / CHARS_PER_INCH
+        placed.append((height - 0.5 * _PT_PER_IN - _BASELINE_PT, Span(right, page_label)))
     for index, row in enumerate(rows):
         baseline = height - top - index * _LINE_PT - _BASELINE_PT
         placed.extend((baseline, span) for span in row if span.text)
-    if page_label:
-        right = (PAGE_SIZE_IN[0] - MARGINS_IN["right"]) - len(page_label) / CHARS_PER_INCH
-        placed.append((height - 0.5 * _PT_PER_IN - _BASELINE_PT, Span(right, page_label)))
     for baseline, span in placed:
         x = span.x * _PT_PER_IN
         font = _font_for(span.style)

@@ -21,6 +21,7 @@ BRICK = (
     "A gorgeous day.  The sun is shining.  But BRICK BRADDOCK, retired police detective, is sitting quietly.\n\n"
     "STEEL\n(beer raised)\nTo *retirement*.\n\n"
     "BRICK ^\nTo retirement.\n\n"
+    "They drink.\n\n"
     "~Willy Wonka!\n\n"
     "CUT TO:\n\n# hidden section\n\n= hidden synopsis\n\n===\n\n> THE END <\n"
 )
@@ -40,11 +41,11 @@ def test_html_is_a_self_contained_document_with_layout_css(brick):
     assert "<style>" in html and "</html>" in html
     assert not re.search(r"<(script|link)\b", html)  # nothing external
     assert "Courier" in html and "font-size: 12pt" in html
-    assert "@page { size: 8.5in 11in; margin: 1.0in 1.0in 1.0in 1.5in; }" in html
+    assert "@page { size: 8.5in 11in; margin: 1in 1in 1in 1.5in; }" in html
     assert "@media print" in html
-    assert ".character { margin-left: 2.20in" in html  # 3.7in from the page edge
-    assert ".parenthetical { margin-left: 1.60in" in html  # 3.1in
-    assert ".dialogue { margin-left: 1.00in" in html  # 2.5in
+    assert ".character { margin-left: 2.2in" in html  # 3.7in from the page edge
+    assert ".parenthetical { margin-left: 1.6in" in html  # 3.1in
+    assert ".dialogue { margin-left: 1in" in html  # 2.5in
     assert ".transition { text-align: right; }" in html
     assert ".centered { text-align: center; }" in html
 
