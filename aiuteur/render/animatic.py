@@ -186,6 +186,22 @@ def _transform(img: Image.Image, zoom: float, dx: float, dy: float, roll: float)
     return img.transform((w, h), Image.Transform.AFFINE, (a, b, c, d, e, f), resample=Image.Resampling.BILINEAR)
 
 
+def _subtitle_band(text: str, size: tuple[int, int], band: int) -> tuple[Image.Image, tuple[int, int]]:
+    """An opaque full-width subtitle band `band` pixels tall at the bottom: it replaces a storyboard
+    panel's own caption band, so a line of dialogue is never shown twice."""
+    w, h = size
+    band = min(band, h // 2)
+    font = get_font(max(10, round(min(w, h) * 0.05)))
+    lh = line_height(font)
+    lines = wrap_runs([Run(" ".join(text.split()), font, (255, 255, 255))], w * 0.9, max(1, min(3, int(band // lh))))
+    overlay = Image.new("RGBA", (w, band), (8, 8, 12, 255))
+    d = ImageDraw.Draw(overlay)
+    widest = max((line[-1].x + text_width(line[-1].font, line[-1].text) for line in lines if line), default=0)
+    top = max(0, (band - len(lines) * lh) // 2)
+    draw_lines(d, lines, (int((w - widest) / 2), top), lh, align_width=widest, stroke=(0, 0, 0))
+    return overlay, (0, h - band)
+
+
 def _subtitle_overlay(text: str, size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]] | None:
     """Pre-rendered subtitle box (RGBA) and where to paste it, bottom-centre."""
     text = " ".join(text.split())
@@ -251,6 +267,7 @@ def render_clip(
     fps: int = 24,
     camera_move: str = "static",
     subtitle: str | None = None,
+    subtitle_band: int = 0,
     size: tuple[int, int] | None = None,
     crossfade: float = 0.3,
     audio: bool = True,
@@ -269,6 +286,8 @@ def render_clip(
         size: output (width, height); default the start frame's size. Odd
             values are rounded down to even; frames of another size or
             aspect are scaled to fill and centre-cropped.
+        subtitle_band: when > 0, the subtitle is drawn in an opaque full-width band this many pixels
+            tall at the bottom (covering a storyboard caption band) instead of a floating box.
         crossfade: fraction of the clip spent blending start into end.
         audio: add a silent stereo AAC track exactly as long as the video.
 
@@ -297,7 +316,10 @@ def render_clip(
     if b is not a and b.tobytes() == a.tobytes():
         b = a
     w, h = target
-    sub = _subtitle_overlay(subtitle, target) if subtitle else None
+    if subtitle and subtitle_band > 0:
+        sub = _subtitle_band(subtitle, target, subtitle_band)
+    else:
+        sub = _subtitle_overlay(subtitle, target) if subtitle else None
     phases = _phases(a) if move == "handheld" else (0.0,) * 5
     t0, t1 = (1.0 - crossfade) / 2, (1.0 + crossfade) / 2
 

@@ -1216,6 +1216,11 @@ def _metrics(w: int, h: int) -> _Metrics:
     return _Metrics(small, cap, max_lines * lh + 2 * pad, max_lines, max(3, round(base * 0.02)))
 
 
+def caption_band_height(width: int, height: int) -> int:
+    """Pixels of the caption band at the bottom of a panel of this size (the same for every panel)."""
+    return _metrics(width, height).band_h
+
+
 def _draw_caption(img: Image.Image, spec: FrameSpec, m: _Metrics) -> None:
     if not spec.caption.strip():
         return

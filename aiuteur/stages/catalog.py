@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 
 @dataclass(frozen=True)
@@ -9,14 +10,11 @@ class StageInfo:
     number: int
     slug: str
     title: str
-    key_prefix: str  # artifact keys this stage writes start with this (or equal it)
+    key_pattern: str  # the artifact keys this stage writes, as a glob: "scene/*/shots"
     gate: str  # what a human does to pass the stage
 
     def owns(self, key: str) -> bool:
-        if self.key_prefix.endswith("/*"):
-            head, _, tail = self.key_prefix[:-2].partition("/*/")
-            return key.startswith(head + "/") and key.endswith("/" + tail)
-        return key == self.key_prefix
+        return fnmatchcase(key, self.key_pattern)
 
 
 STAGES: tuple[StageInfo, ...] = (

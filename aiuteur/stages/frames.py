@@ -67,12 +67,8 @@ def generate_scene(store: Store, project: Project, engines: Engines, scene: int,
             refs[moment], _ = generate_image(store, call, engines.image, request)
         previous_end = store.media_path(refs["end"])
         frames = ShotFrames(shot_id=shot.shot_id, start=refs["start"], end=refs["end"])
-        head = store.head(project, key(shot.shot_id))
-        if head and head.payload == frames.model_dump(mode="json") and store.staleness(head).status == "fresh":
-            written.append(head)
-        else:
-            written.append(store.commit(project, key(shot.shot_id), frames, inputs=[prompt_version, assets_version],
-                                        message="start and end frames"))
+        written.append(store.commit_if_changed(project, key(shot.shot_id), frames,
+                                               inputs=[prompt_version, assets_version], message="start and end frames"))
         if progress:
             progress(shot.shot_id)
     return written

@@ -47,7 +47,7 @@ def build(store: Store, project: Project, *, auto_lock: bool = False) -> Version
         props = [a.slug for a in assets.by_kind("prop") if scene.number in a.scenes]
         scenes.append(SceneDependencies(scene=scene.number, heading=scene.heading, characters=characters,
                                         location=location, props=props, unmatched=unmatched))
-    return store.commit(project, KEY, ScriptHub(scenes=scenes, risks=continuity_risks(script)),
+    return store.commit_if_changed(project, KEY, ScriptHub(scenes=scenes, risks=continuity_risks(script)),
                         inputs=[script_version, assets_version], message="script hub")
 
 

@@ -20,7 +20,6 @@ from aiuteur.stages import visual_states
 from aiuteur.stages.common import system_prompt
 from aiuteur.stages.gates import StageError, require
 from aiuteur.store import Store
-from aiuteur.store.hashing import content_hash
 
 MAX_PROMPT_CHARS = 4000
 
@@ -65,11 +64,8 @@ def generate_scene(store: Store, project: Project, scene: int, *, auto_lock: boo
             written.append(head)  # a human's edit on current inputs is kept
             continue
         prompt = assemble(project, info, shot, assets, visual_states.tags_in_shot(states, shot_list, shot.shot_id))
-        if head and head.content_hash == content_hash(prompt) and store.staleness(head).status == "fresh":
-            written.append(head)
-            continue
-        written.append(store.commit(project, key(shot.shot_id), prompt,
-                                    inputs=[shots_version, states_version, assets_version], message="assembled"))
+        written.append(store.commit_if_changed(project, key(shot.shot_id), prompt,
+                                               inputs=[shots_version, states_version, assets_version], message="assembled"))
     return written
 
 

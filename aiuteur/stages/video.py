@@ -50,12 +50,9 @@ def generate_shot(store: Store, project: Project, engines: Engines, shot: Shot, 
     )
     call = Call(project, "video", load_template("video"), [prompt_version, frames_version, confirmation])
     ref, outcome = generate_video(store, call, engines.video, request)
-    head = store.head(project, key(shot.shot_id))
-    clip = ShotVideo(shot_id=shot.shot_id, media=ref)
-    if head and head.payload == clip.model_dump(mode="json") and store.staleness(head).status == "fresh":
-        return head
-    return store.commit(project, key(shot.shot_id), clip, inputs=[prompt_version, frames_version],
-                        generation_id=outcome.generation_id, message="shot clip")
+    return store.commit_if_changed(project, key(shot.shot_id), ShotVideo(shot_id=shot.shot_id, media=ref),
+                                   inputs=[prompt_version, frames_version], generation_id=outcome.generation_id,
+                                   message="shot clip")
 
 
 def generate_all(store: Store, project: Project, engines: Engines, *, workers: int = 2, seed: int = 0,

@@ -42,7 +42,7 @@ def derive(store: Store, project: Project, scene: int, *, auto_lock: bool = Fals
     order = [s.shot_id for s in shot_list.shots]
     end = [AssetState(asset=s.asset, tags=states.tags_at(s.asset, order[-1], order), note=s.note) for s in start]
     inputs = [shots_version, assets_version] + ([previous] if previous else [])
-    return store.commit(project, key(scene), states.model_copy(update={"end": end}), inputs=inputs,
+    return store.commit_if_changed(project, key(scene), states.model_copy(update={"end": end}), inputs=inputs,
                         message=f"states for scene {scene}")
 
 

@@ -70,6 +70,16 @@ class VersionsMixin:
             self._move_head(project, branch, artifact_key, parent, version, message or f"new {status} version")
         return version
 
+    def commit_if_changed(self, project: Project, artifact_key: str, payload: BaseModel, *,
+                          inputs: Iterable[Version | str] = (), **kwargs) -> Version:
+        """Like `commit`, but the current head is returned when it already holds this payload made from
+        these inputs: re-running a stage on unchanged inputs writes nothing."""
+        head = self.head(project, artifact_key)
+        input_ids = [i.id if isinstance(i, Version) else i for i in inputs]
+        if head is not None and head.inputs == input_ids and head.content_hash == content_hash(payload.model_dump(mode="json")):
+            return head
+        return self.commit(project, artifact_key, payload, inputs=input_ids, **kwargs)
+
     def lock(self, project: Project, artifact_key: str, *, author: str = "aiuteur", message: str = "") -> Version:
         """Lock the head: a new, locked version with the same payload (the draft stays as it was)."""
         head = self.require_head(project, artifact_key)

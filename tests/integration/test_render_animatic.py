@@ -209,3 +209,24 @@ def test_probe_reads_images_and_rejects_junk(frames, tmp_path):
     with pytest.raises(RenderError) as err:
         probe(junk)
     assert err.value.stderr_tail
+
+
+def test_subtitle_band_covers_the_panel_caption(tmp_path):
+    """With `subtitle_band`, the storyboard's own caption band is hidden under the subtitle band."""
+    import imageio_ffmpeg as _iio
+    from aiuteur.render import FrameSpec, caption_band_height, render_clip, render_frame
+
+    panel = tmp_path / "panel.png"
+    render_frame(FrameSpec(characters=["MARA"], caption="MARA: A caption that must not show twice.")).save(panel)
+    band = round(caption_band_height(640, 360) * 1.25)
+    out = render_clip(panel, panel, tmp_path / "c.mp4", duration=1.0, camera_move="tilt-up",
+                      subtitle="MARA: A caption that must not show twice.", subtitle_band=band)
+    reader = _iio.read_frames(str(out))
+    meta = next(reader)
+    w, h = meta["size"]
+    frames = [bytes(f) for f in reader]
+    last = frames[-1]
+    # the left edge of the band (no text there) is the band's dark colour on every covered row
+    for y in range(h - band + 2, h):
+        r, g, b = last[(y * w + 3) * 3:(y * w + 3) * 3 + 3]
+        assert max(r, g, b) < 40, (y, (r, g, b))

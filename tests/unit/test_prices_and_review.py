@@ -35,3 +35,13 @@ def test_costs_from_usage():
 ])
 def test_notes_route_to_the_stage_that_fixes_them(text, stage):
     assert route(text) == stage
+
+
+@pytest.mark.parametrize("key, slug", [
+    ("input", "input"), ("scene/12/shots", "shots"), ("scene/3/states", "visual_states"),
+    ("shot/SC010_SH0010/prompt", "prompts"), ("shot/SC010_SH0010/frames", "frames"),
+    ("shot/SC010_SH0010/video", "video"), ("film", "video"), ("confirmation", "confirm"),
+])
+def test_every_artifact_key_belongs_to_its_stage(key, slug):
+    from aiuteur.stages.catalog import stage_for_key
+    assert stage_for_key(key).slug == slug

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from aiuteur.engines.protocols import MediaResult, Usage, VideoRequest
-from aiuteur.render import probe, render_clip
+from aiuteur.render import caption_band_height, probe, render_clip
 
 
 class AnimaticRenderer:
@@ -20,6 +20,9 @@ class AnimaticRenderer:
                 request.start_frame, request.end_frame or request.start_frame, out,
                 duration=request.duration, fps=request.fps, camera_move=ctx.get("camera_move", "static"),
                 subtitle=ctx.get("subtitle"), size=(request.width, request.height),
+                # the storyboard's caption band would repeat the line: the subtitle band covers it, with
+                # a margin for camera moves that shift the picture
+                subtitle_band=round(caption_band_height(request.width, request.height) * 1.25),
             )
             info = probe(out)
             data = out.read_bytes()
