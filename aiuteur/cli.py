@@ -186,5 +186,13 @@ def delete(project: str = typer.Argument(..., help="Project name or id."), yes: 
         console.print(f"deleted {project}")
 
 
+def _register_areas() -> None:
+    from aiuteur.commands import register_all
+
+    register_all(app)
+
+
+_register_areas()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -69,8 +69,14 @@ class StudioApp:
         return pn.template.FastListTemplate(
             title="aiuteur studio",
             sidebar=[self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`")],
-            main=[pn.Column("## Stages", self.timeline()), pn.Column("## Review", self.review())],
+            main=[pn.Tabs(("Stages", self.timeline()), ("Review", self.review()), *self.pages(), dynamic=False)],
         )
+
+    def pages(self) -> list[tuple[str, pn.viewable.Viewable]]:
+        """The area pages found in `aiuteur.ui.pages` (story, production, ...)."""
+        from aiuteur.ui.pages import discover
+
+        return [(module.TITLE, module.page(self.model)) for module in discover()]
 
     def panel(self) -> pn.viewable.Viewable:
         """The same parts without a page template, for notebooks."""
