@@ -50,6 +50,7 @@ class Database:
             raise StoreError(f"cannot open workspace {path}: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
+        self.rollback_hooks: list = []  # called after a rollback, e.g. to forget cached rows
         if not read_only:
             self.migrate()
 
@@ -93,6 +94,8 @@ class Database:
                 yield
             except BaseException:
                 self._con.rollback()
+                for hook in self.rollback_hooks:
+                    hook()
                 raise
             else:
                 self._con.commit()

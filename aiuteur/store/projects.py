@@ -76,6 +76,7 @@ class ProjectsMixin:
                 self.db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project.id])
             self.db.execute("DELETE FROM projects WHERE id = ?", [project.id])
             self.audit(project.id, "project.delete", {"name": project.name})
+        self.__dict__.get("_version_cache", {}).clear()
 
     def audit(self, project_id: str | None, action: str, detail: dict) -> None:
         self.db.execute(

@@ -114,10 +114,24 @@ class VersionsMixin:
 
     # -- reading -------------------------------------------------------------------------------
     def version(self, version_id: str) -> Version:
-        rows = self.db.rows("SELECT * FROM versions WHERE id = ?", [version_id])
-        if not rows:
-            raise VersionNotFound(f"no version {version_id!r}")
-        return _version(rows[0])
+        """A version by id; versions never change, so each is read from the file once."""
+        cache: dict[str, Version] | None = self.__dict__.get("_version_cache")
+        if cache is None:
+            cache = self.__dict__["_version_cache"] = {}
+            self.db.rollback_hooks.append(cache.clear)  # ids are reused after a rollback
+        if version_id not in cache:
+            rows = self.db.rows("SELECT * FROM versions WHERE id = ?", [version_id])
+            if not rows:
+                raise VersionNotFound(f"no version {version_id!r}")
+            cache[version_id] = _version(rows[0])
+        return cache[version_id]
+
+    def _head_index(self, project_id: str, branch: str) -> dict[str, tuple[str, str, int]]:
+        """artifact key -> (version id, content hash, number) of every head on a branch, in one query."""
+        rows = self.db.fetchall(
+            "SELECT h.artifact_key, v.id, v.content_hash, v.number FROM heads h JOIN versions v ON v.id = h.version_id "
+            "WHERE h.project_id = ? AND h.branch = ?", [project_id, branch])
+        return {key: (vid, chash, number) for key, vid, chash, number in rows}
 
     def head(self, project: Project, artifact_key: str, *, branch: str | None = None) -> Version | None:
         rows = self.db.rows(
@@ -165,18 +179,21 @@ class VersionsMixin:
         """
         if version is None:
             return Staleness(status="missing", reasons=["not generated yet"])
-        memo = {} if _memo is None else _memo
+        memo: dict = {} if _memo is None else _memo
         if version.id in memo:
             return memo[version.id]
-        project = self._project_of(version)
+        heads_key = f"heads:{version.project_id}:{version.branch}"
+        if heads_key not in memo:  # heads are read once per question, versions once per store
+            memo[heads_key] = self._head_index(version.project_id, version.branch)
+        heads = memo[heads_key]
         reasons: list[str] = []
         for input_id in version.inputs:
             used = self.version(input_id)
-            head = self.head(project, used.artifact_key, branch=version.branch)
+            head = heads.get(used.artifact_key)
             if head is None:
                 reasons.append(f"{used.artifact_key} was removed")
-            elif head.content_hash != used.content_hash:
-                reasons.append(f"{used.artifact_key} changed (v{used.number} -> v{head.number})")
+            elif head[1] != used.content_hash:
+                reasons.append(f"{used.artifact_key} changed (v{used.number} -> v{head[2]})")
             else:
                 upstream = self.staleness(used, memo)
                 if upstream.status == "stale":
@@ -184,9 +201,6 @@ class VersionsMixin:
         result = Staleness(status="stale" if reasons else "fresh", reasons=reasons)
         memo[version.id] = result
         return result
-
-    def _project_of(self, version: Version) -> Project:
-        return self.get_project(version.project_id)  # type: ignore[attr-defined]
 
     # -- branches ------------------------------------------------------------------------------
     def current_branch(self, project: Project) -> str:

@@ -114,3 +114,15 @@ def test_reopening_in_a_new_process_shows_everything(tmp_path, config):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [config.title, {"text": "persisted"}, "locked", 2, 2]
+
+
+def test_a_rolled_back_version_is_not_served_from_cache(store, config):
+    project = store.create_project("p", config)
+    with pytest.raises(RuntimeError):
+        with store.db.transaction():
+            ghost = store.commit(project, "beats", Note(text="rolled back"))
+            assert store.version(ghost.id).payload == {"text": "rolled back"}
+            raise RuntimeError("crash")
+    real = store.commit(project, "beats", Note(text="kept"))
+    assert real.id == ghost.id  # ids are deterministic per (project, key, number)
+    assert store.version(real.id).payload == {"text": "kept"}
