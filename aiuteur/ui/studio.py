@@ -60,7 +60,7 @@ class StudioApp:
         message = pn.pane.Str(self.model.param.message)
         return pn.Row(
             pn.Column(pn.bind(video, self.model.param.project), target, note, save, message),
-            pn.Column(pn.bind(table, self.model.param.project), sizing_mode="stretch_width"),
+            pn.Column(pn.bind(table, self.model.param.project), sizing_mode="stretch_width", min_width=560),
             sizing_mode="stretch_width",
         )
 

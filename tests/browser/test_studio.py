@@ -17,7 +17,7 @@ def test_studio_shows_stages_and_plays_the_film(page: Page, studio_url):
     expect(stages.nth(11)).to_contain_text("Video and review")
     assert all(state in ("locked", "done") for state in
                [stages.nth(i).get_attribute("data-state") for i in range(12)])
-    page.get_by_role("tab", name="Review").click()
+    page.locator(".bk-tab", has_text="Review").click()
     expect(page.locator("video")).to_have_count(1, timeout=20_000)
     expect(page.locator(".tabulator-row").first).to_be_visible(timeout=20_000)
     page.get_by_placeholder("e.g. the lighting in SC030 is too dark").fill("the lighting is too dark here")
