@@ -6,6 +6,7 @@ first gate a human must pass and the error says which.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,13 +86,7 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
 
     if step("frames"):
         started = time.perf_counter()
-        total = len(confirm.all_shots(store, project))
-        done = [0]
-
-        def frame_done(shot_id: str) -> None:
-            done[0] += 1
-            tell("frames", done[0], total, shot_id)
-
+        frame_done = _shot_counter(tell, "frames", len(confirm.all_shots(store, project)))
         for scene in scene_numbers:
             frames.generate_scene(store, project, engines, scene, seed=seed, progress=frame_done)
         report.phases["frames"] = time.perf_counter() - started
@@ -103,12 +98,7 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
     if step("video"):
         started = time.perf_counter()
         total = len(confirm.all_shots(store, project))
-        done = [0]
-
-        def clip_done(shot_id: str) -> None:
-            done[0] += 1
-            tell("video", done[0], total, shot_id)
-
+        clip_done = _shot_counter(tell, "video", total)
         video.generate_all(store, project, engines, workers=workers, seed=seed, progress=clip_done)
         film_head = store.head(project, video.FILM)
         if film_head is None or store.staleness(film_head).status != "fresh":
@@ -121,6 +111,20 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
             report.delivery = delivery.deliver(store, project, out_dir)
             report.phases["export"] = time.perf_counter() - started
     return report
+
+
+def _shot_counter(tell: ProgressFn, stage: str, total: int) -> Callable[[str], None]:
+    """A per-shot callback reporting `done of total` for a stage; locked because clips finish on worker threads."""
+    lock = threading.Lock()
+    done = 0
+
+    def one(shot_id: str) -> None:
+        nonlocal done
+        with lock:
+            done += 1
+            tell(stage, done, total, shot_id)
+
+    return one
 
 
 def _needs(store: Store, project: Project, key: str) -> bool:
