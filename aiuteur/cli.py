@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aiuteur.engines.config import engines_for
 from aiuteur.engines.protocols import EngineError
 from aiuteur.export import ExportError
 from aiuteur.models.project import ProjectConfig
@@ -97,15 +98,22 @@ def demo(
     title: Optional[str] = typer.Option(None, "--title", help="Film title (default: the idea's Title: line or its first words)."),
     minutes: float = typer.Option(3.0, "--minutes", help="Target length in minutes."),
     aspect: str = typer.Option("16:9", "--aspect", help="Aspect ratio: 16:9, 9:16, 1:1, 4:3, 2.39:1."),
+    text_engine: Optional[str] = typer.Option(None, "--text", help="Text engine id (default: $AIUTEUR_TEXT_ENGINE, the project's, else offline)."),
+    image_engine: Optional[str] = typer.Option(None, "--image", help="Image engine id, e.g. gemini:gemini-2.5-flash-image."),
+    video_engine: Optional[str] = typer.Option(None, "--video", help="Video engine id, e.g. veo:veo-3.1-fast-generate-preview."),
     workspace: Optional[Path] = WorkspaceOpt,
 ) -> None:
-    """Run every stage offline (free, no network) and write film.mp4, film.otio/.edl/.xml, script and storyboard."""
+    """Run every stage (offline by default: free, no network) and write film.mp4, film.otio/.edl/.xml, script and storyboard."""
     started = time.perf_counter()
     text, found_title = _read_idea(idea, idea_file)
     config = ProjectConfig(title=title or found_title or " ".join(text.split()[:5]), target_minutes=minutes,
                            aspect_ratio=aspect)  # type: ignore[arg-type]
     out = writable_folder(out.resolve())  # before anything is written to the workspace
     with _store(workspace) as store:
+        known = {p.name for p in store.list_projects()}
+        # a bad engine id or a missing key fails here, before anything is written
+        engines = engines_for(store, store.get_project(name) if name in known else None, text=text_engine,
+                              image=image_engine, video=video_engine)
         try:
             project = store.get_project(name)
             input_stage.revise(store, project, text, config)
@@ -121,16 +129,18 @@ def demo(
                     bar.update(tasks[other], completed=bar.tasks[tasks[other]].total)
                 bar.update(tasks[slug], total=max(total, 1), completed=done)
 
-            report = run(store, project, until="video", auto_lock=True, out_dir=out, progress=progress)
+            report = run(store, project, engines, until="video", auto_lock=True, out_dir=out, progress=progress)
             for task in tasks.values():
                 bar.update(task, completed=bar.tasks[task].total)
         film, delivery, confirmation = report.film, report.delivery, report.confirmation
         assert film and delivery and confirmation
-        table = Table(title=f"{config.title} — offline demo", show_header=False)
+        offline = all(e.startswith("offline:") for e in engines.ids().values())
+        table = Table(title=f"{config.title} — {'offline demo' if offline else 'demo'}", show_header=False)
         table.add_row("project", f"{project.name} ({project.id}) in {store.path}")
         table.add_row("scenes / shots", f"{len({c.scene for c in film.clips})} / {len(film.clips)}")
         table.add_row("film duration", f"{film.duration:.1f} s")
-        table.add_row("cost offline", f"${confirmation.estimate.total_usd:.2f}")
+        table.add_row("cost offline" if offline else "estimated cost", f"${confirmation.estimate.total_usd:.2f}"
+                      + ("" if offline else f" ({', '.join(engines.ids().values())})"))
         ref = confirmation.reference
         table.add_row("on real models", f"${ref.total_usd:.2f} ({ref.engines['text']}, {ref.engines['image']}, {ref.engines['video']})")
         table.add_row("wall time", f"{time.perf_counter() - started:.1f} s (" +

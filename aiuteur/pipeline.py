@@ -63,7 +63,7 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
         beats.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
     if step("script") and _needs(store, project, "script"):
         script.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
-    if step("assets") and _needs(store, project, "assets"):
+    if step("assets") and assets.outdated(store, project):  # the roster, or a master asset (e.g. new style)
         assets.extract(store, project, engines, auto_lock=auto_lock, seed=seed)
     if step("hub"):
         hub.build(store, project, auto_lock=auto_lock)

@@ -79,3 +79,9 @@ def demo_run(tmp_path_factory):
         project, _ = start_project(store, "lighthouse", LIGHTHOUSE, ProjectConfig(title="The Last Light"))
         report = run(store, project, Engines.offline(), out_dir=root / "out")
     return workspace, root / "out", report
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread for the
+    rest of the session, and tests that call `asyncio.run` themselves cannot run after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -28,6 +28,9 @@ class PriceTable:
         self.defaults: dict[str, str] = data["defaults"]
 
     def entry(self, engine_id: str) -> dict[str, Any]:
+        wildcard = engine_id.partition(":")[0] + ":*"  # e.g. openai-compatible:* (local models, free)
+        if engine_id not in self.models and wildcard in self.models:
+            return self.models[wildcard]
         if engine_id not in self.models:
             raise UnknownPrice(
                 f"no price for {engine_id!r} in the price table; add it to data/prices.json (see docs/cost-model.md)"

@@ -19,6 +19,11 @@ def register(kind: str, provider: str, factory: Factory) -> None:
     _FACTORIES[(kind, provider)] = factory
 
 
+def providers(kind: str) -> list[str]:
+    """The providers whose `provider:*` ids resolve for `kind`."""
+    return sorted(p for k, p in _FACTORIES if k == kind)
+
+
 def get_engine(kind: str, engine_id: str):
     provider, _, model = engine_id.partition(":")
     factory = _FACTORIES.get((kind, provider))
@@ -70,4 +75,12 @@ def _register_builtins() -> None:
         register(kind, "offline", _offline(kind))
 
 
+def _register_providers() -> None:
+    """Real engines (OpenAI, Gemini, Anthropic, Veo, fal...); their SDKs load when an engine is built."""
+    from aiuteur.engines.providers import register_all
+
+    register_all(register)
+
+
 _register_builtins()
+_register_providers()

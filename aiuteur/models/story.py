@@ -1,10 +1,17 @@
 """The narrative stages: input, treatment, beat sheet, master script."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aiuteur.models.project import ProjectConfig
 from aiuteur.screenplay import SceneInfo
+
+#: What a staged file holds, decided from its content (the extension is only a hint).
+SourceKind = Literal["text", "markdown", "fountain", "fdx", "pdf"]
+#: How a project starts: expand an idea, adapt prose/notes, or import a screenplay (straight to stage 4).
+InputMode = Literal["expand", "adapt", "import"]
 
 
 #: How the three treatment variants differ: structure, tone and point of view, stated to the writer.
@@ -15,21 +22,67 @@ TREATMENT_ANGLES: dict[str, str] = {
 }
 
 
-class StoryInput(BaseModel):
-    """Stage 1: the idea (or source text) and the project configuration."""
+class SourceDocument(BaseModel):
+    """One staged input file, already validated and read: its text is what the stages use.
+
+    `kind` comes from the content (a `.txt` holding a screenplay is `fountain`); `screenplay` says
+    whether the text is a screenplay in Fountain (FDX and screenplay PDFs are converted to Fountain).
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    idea: str = Field(min_length=1, max_length=20_000)
+    name: str = Field(min_length=1)
+    label: str = Field(min_length=1, max_length=60)
+    kind: SourceKind
+    order: int = Field(ge=0)
+    sha256: str
+    size_bytes: int = Field(ge=0)
+    encoding: str | None = None
+    pages: int | None = None
+    screenplay: bool = False
+    text: str = Field(min_length=1)
+
+
+class StoryInput(BaseModel):
+    """Stage 1: the idea and/or the staged source files, the mode they imply, and the configuration."""
+
+    model_config = ConfigDict(frozen=True)
+
+    idea: str = Field(default="", max_length=20_000)
     config: ProjectConfig
+    sources: list[SourceDocument] = []
+    mode: InputMode = "expand"
 
     @field_validator("idea")
     @classmethod
     def _idea_has_words(cls, value: str) -> str:
         value = value.strip()
-        if len(value.split()) < 3:
+        if value and len(value.split()) < 3:
             raise ValueError("the idea needs at least a sentence (three words or more) to build a story from")
         return value
+
+    @model_validator(mode="after")
+    def _something_to_build_from(self) -> "StoryInput":
+        if not self.idea and not self.sources:
+            raise ValueError("give an idea (a sentence or more) or at least one source file to build the story from")
+        if self.mode == "import" and self.screenplay_source is None:
+            raise ValueError("mode 'import' needs a screenplay among the sources (Fountain, FDX or a screenplay PDF)")
+        if self.mode == "adapt" and not self.sources:
+            raise ValueError("mode 'adapt' needs at least one source file (notes, prose, a world bible...)")
+        return self
+
+    @property
+    def screenplay_source(self) -> SourceDocument | None:
+        """The first screenplay among the sources, in staged order."""
+        return next((s for s in sorted(self.sources, key=lambda s: s.order) if s.screenplay), None)
+
+    def story_text(self, limit: int = 20_000) -> str:
+        """The idea followed by the prose sources in staged order, for engines that read plain text."""
+        parts = [self.idea] if self.idea else []
+        parts += [s.text for s in sorted(self.sources, key=lambda s: s.order) if not s.screenplay]
+        if not parts and self.screenplay_source is not None:
+            parts.append(self.screenplay_source.text)
+        return "\n\n".join(parts)[:limit]
 
 
 class Treatment(BaseModel):
@@ -44,6 +97,7 @@ class Treatment(BaseModel):
     text: str
     characters: list[str] = []
     locations: list[str] = []
+    beats: list[str] = []  # the story beats the text covers, in order (engines fill it when they can)
 
 
 class TreatmentSet(BaseModel):
@@ -84,6 +138,12 @@ class BeatSheet(BaseModel):
     @property
     def total_seconds(self) -> float:
         return sum(b.est_seconds for b in self.beats)
+
+
+class SpanRewrite(BaseModel):
+    """What a text engine returns for a targeted regeneration: the new text of one span only."""
+
+    text: str
 
 
 class ScriptDraft(BaseModel):

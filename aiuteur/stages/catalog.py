@@ -22,7 +22,7 @@ STAGES: tuple[StageInfo, ...] = (
     StageInfo(2, "treatment", "Treatment", "treatment", "select a variant"),
     StageInfo(3, "beats", "Beat sheet", "beats", "confirm (lock) the beat sheet"),
     StageInfo(4, "script", "Master script", "script", "approve (lock) the master script"),
-    StageInfo(5, "assets", "Assets", "assets", "lock the master assets"),
+    StageInfo(5, "assets", "Assets", "asset*", "lock the master assets"),  # the roster and asset/<slug>
     StageInfo(6, "hub", "Script hub", "hub", "review dependencies and risks"),
     StageInfo(7, "shots", "Shot list", "scene/*/shots", "lock each scene's shot list"),
     StageInfo(8, "visual_states", "Visual states", "scene/*/states", "review continuity flags"),
@@ -39,6 +39,8 @@ def stage_for_key(key: str) -> StageInfo:
     """The stage that owns an artifact key (shot videos belong to stage 12)."""
     if key.startswith("shot/") and key.endswith("/video"):
         return BY_SLUG["video"]
+    if key.startswith("style/"):  # the locked writing/visual style capsules are part of the input (config)
+        return BY_SLUG["input"]
     for stage in STAGES:
         if stage.owns(key):
             return stage

@@ -18,6 +18,7 @@ from aiuteur.models.prompts import ShotPrompt
 from aiuteur.models.shots import Shot, ShotList
 from aiuteur.models.states import SceneStates
 from aiuteur.models.versions import Version
+from aiuteur.stages import assets as assets_stage
 from aiuteur.stages import prompts as prompts_stage
 from aiuteur.stages import shots as shots_stage
 from aiuteur.stages import visual_states
@@ -42,7 +43,8 @@ def generate_scene(store: Store, project: Project, engines: Engines, scene: int,
     shots_version = require(store, project, shots_stage.key(scene))
     assets_version = require(store, project, "assets")
     states = require(store, project, visual_states.key(scene), locked=False).model(SceneStates)
-    shot_list, assets = shots_version.model(ShotList), assets_version.model(AssetSet)
+    shot_list = shots_version.model(ShotList)
+    assets, asset_versions = assets_stage.master_versions(store, project)  # each asset's master image (stage 5)
     info = prompts_stage.scene_info(store, project, scene)
     width, height = frame_size(project.config.aspect_ratio)
     images = {a.name: store.media_path(a.image) for a in assets.assets if a.image}
@@ -56,7 +58,8 @@ def generate_scene(store: Store, project: Project, engines: Engines, scene: int,
         references = [images[c] for c in shot.characters if c in images]
         if previous_end is not None:
             references.append(previous_end)
-        call = Call(project, "frames", load_template("frame"), [prompt_version, assets_version])
+        used = assets_stage.versions_for(assets, asset_versions, shot.characters)  # only these assets' images matter
+        call = Call(project, "frames", load_template("frame"), [prompt_version, *used])
         refs = {}
         for moment in ("start", "end"):
             context = {"int_ext": info.int_ext, "time_of_day": info.time_of_day, "location": info.location,
@@ -68,7 +71,7 @@ def generate_scene(store: Store, project: Project, engines: Engines, scene: int,
         previous_end = store.media_path(refs["end"])
         frames = ShotFrames(shot_id=shot.shot_id, start=refs["start"], end=refs["end"])
         written.append(store.commit_if_changed(project, key(shot.shot_id), frames,
-                                               inputs=[prompt_version, assets_version], message="start and end frames"))
+                                               inputs=[prompt_version, *used], message="start and end frames"))
         if progress:
             progress(shot.shot_id)
     return written

@@ -6,6 +6,8 @@ because the rendered prompt is part of every idempotency key, an edited prompt i
 """
 from __future__ import annotations
 
+from aiuteur.capsules.lock import style_text
+from aiuteur.capsules.log import log_application
 from aiuteur.engines.templates import load_template
 from aiuteur.models.assets import AssetSet
 from aiuteur.models.project import Project
@@ -15,6 +17,7 @@ from aiuteur.models.states import SceneStates
 from aiuteur.models.story import MasterScript
 from aiuteur.models.versions import Version
 from aiuteur.screenplay import SceneInfo
+from aiuteur.stages import assets as assets_stage
 from aiuteur.stages import shots as shots_stage
 from aiuteur.stages import visual_states
 from aiuteur.stages.common import system_prompt
@@ -28,7 +31,9 @@ def key(shot_id: str) -> str:
     return f"shot/{shot_id}/prompt"
 
 
-def assemble(project: Project, scene: SceneInfo, shot: Shot, assets: AssetSet, tags: dict[str, list[str]]) -> ShotPrompt:
+def assemble(project: Project, scene: SceneInfo, shot: Shot, assets: AssetSet, tags: dict[str, list[str]],
+             style: str | None = None) -> ShotPrompt:
+    """`style`: the locked visual capsule's text (`aiuteur.capsules`), which wins over the config."""
     by_name = {a.name: a for a in assets.assets}
     subjects = []
     for name in shot.characters:
@@ -38,7 +43,7 @@ def assemble(project: Project, scene: SceneInfo, shot: Shot, assets: AssetSet, t
     values = dict(
         shot_type=shot.shot_type, lens=shot.lens, framing=shot.framing or "as blocked", int_ext={"INT": "interior", "EXT": "exterior"}.get(scene.int_ext or "", scene.int_ext or ""),
         location=scene.location, time_of_day=(scene.time_of_day or "day").lower(), subjects="; ".join(subjects) or "no people",
-        action=shot.action, style=project.config.visual_style or f"{project.config.genre}, {project.config.tone}",
+        action=shot.action, style=style or project.config.visual_style or f"{project.config.genre}, {project.config.tone}",
         continuity="; ".join(f"{k}: {', '.join(v)}" for k, v in tags.items()) or "none",
         camera_move=shot.camera_move, sound=shot.sound or "ambience", duration=shot.duration,
         dialogue=f'{shot.dialogue.speaker}: "{shot.dialogue.line}"' if shot.dialogue else "none",
@@ -56,16 +61,20 @@ def generate_scene(store: Store, project: Project, scene: int, *, auto_lock: boo
     assets_version = require(store, project, "assets", auto_lock=auto_lock)
     shot_list, states = shots_version.model(ShotList), states_version.model(SceneStates)
     info = scene_info(store, project, scene)
-    assets = assets_version.model(AssetSet)
+    assets, asset_versions = assets_stage.master_versions(store, project)  # each asset's master look (stage 5)
+    style_version, style = style_text(store, project, "visual")  # the locked visual style is an input
     written = []
     for shot in shot_list.shots:
         head = store.head(project, key(shot.shot_id))
         if head and head.model(ShotPrompt).edited and store.staleness(head).status == "fresh":
             written.append(head)  # a human's edit on current inputs is kept
             continue
-        prompt = assemble(project, info, shot, assets, visual_states.tags_in_shot(states, shot_list, shot.shot_id))
-        written.append(store.commit_if_changed(project, key(shot.shot_id), prompt,
-                                               inputs=[shots_version, states_version, assets_version], message="assembled"))
+        prompt = assemble(project, info, shot, assets, visual_states.tags_in_shot(states, shot_list, shot.shot_id), style)
+        inputs = [shots_version, states_version, assets_version] + ([style_version] if style_version else []) + \
+            assets_stage.versions_for(assets, asset_versions, shot.characters)
+        written.append(store.commit_if_changed(project, key(shot.shot_id), prompt, inputs=inputs, message="assembled"))
+        if style_version:
+            log_application(store, project, style_version, stage="prompts", target_version_id=written[-1].id)
     return written
 
 

@@ -22,6 +22,8 @@ class StageStatus(BaseModel):
     artifacts: int
     versions: int
     reasons: list[str] = []
+    imported: bool = False  # passed by import (stage 1's import mode), not generated
+    heads: list[str] = []  # the current versions, e.g. "beats v7" (earlier ones stay readable)
 
 
 def project_status(store: Store, project: Project) -> list[StageStatus]:
@@ -47,5 +49,7 @@ def project_status(store: Store, project: Project) -> list[StageStatus]:
         out.append(StageStatus(
             number=stage.number, slug=stage.slug, title=stage.title, state=state, artifacts=len(versions),
             versions=sum(counts.get(v.artifact_key, 0) for v in versions), reasons=reasons[:5],
+            imported=bool(versions) and all(v.kind == "imported" for v in versions),
+            heads=[v.label for v in versions[:20]],
         ))
     return out

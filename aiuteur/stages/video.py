@@ -1,20 +1,26 @@
 """Stage 12 — video: a clip per shot from its anchor frames, then the film assembled from them.
 
-Video runs only behind a locked, fresh cost confirmation. Shot clips run concurrently; a retake of
-one shot makes the film stale, and assembling again rebuilds it from the current clips.
+Video runs only behind a locked, fresh cost confirmation. On a paid engine the shots are one
+batch of jobs (`aiuteur.jobs`): admitted by the budget gate as a whole before any call starts,
+run under the provider's concurrency and rate limits with retries, each clip committed as soon as
+it is finished — so a process killed mid-batch keeps every finished clip, and running the stage
+again (or `aiuteur resume`) adopts the jobs left open, polls their operations and pays for none
+twice. The offline animatic renderer runs directly, a few shots at a time. A retake of one shot
+makes the film stale, and assembling again rebuilds it from the current clips.
 """
 from __future__ import annotations
 
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from aiuteur.engines.gateway import Call, generate_video
-from aiuteur.engines.protocols import VideoRequest
+from aiuteur.engines.gateway import Call, already_paid, generate_video, generate_videos, idempotency_key, is_paid
+from aiuteur.engines.protocols import EngineError, VideoRequest
 from aiuteur.engines.registry import Engines
 from aiuteur.engines.templates import load_template
-from aiuteur.models.media import Film, FilmClip, ShotFrames, ShotVideo
+from aiuteur.models.media import Film, FilmClip, MediaRef, ShotFrames, ShotVideo
 from aiuteur.models.project import Project, frame_size
 from aiuteur.models.prompts import ShotPrompt
 from aiuteur.models.shots import Shot
@@ -31,12 +37,40 @@ FILM = "film"
 Progress = Callable[[str], None]
 
 
+class VideoBatchFailed(EngineError):
+    """Some shots' clips failed (the others were kept); `failures` maps shot id -> error."""
+
+    def __init__(self, message: str, failures: dict[str, EngineError]) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
 def key(shot_id: str) -> str:
     return f"shot/{shot_id}/video"
 
 
-def generate_shot(store: Store, project: Project, engines: Engines, shot: Shot, *, seed: int = 0) -> Version:
-    confirmation = require(store, project, CONFIRMATION)
+def approval_scope(confirmation: Version, shot_id: str) -> str:
+    """The approval a stage-11 confirmation gives one shot's clip (see `confirm.confirm`)."""
+    return f"{confirmation.id}/{shot_id}"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    shot: Shot
+    call: Call
+    request: VideoRequest
+    prompt_version: Version
+    frames_version: Version
+
+
+def _plan(store: Store, project: Project, shot: Shot, confirmation: Version, seed: int) -> _Plan:
+    request, prompt_version, frames_version = _request(store, project, shot, seed)
+    call = Call(project, "video", load_template("video"), [prompt_version, frames_version, confirmation],
+                approval=approval_scope(confirmation, shot.shot_id))
+    return _Plan(shot, call, request, prompt_version, frames_version)
+
+
+def _request(store: Store, project: Project, shot: Shot, seed: int) -> tuple[VideoRequest, Version, Version]:
     prompt_version = require(store, project, prompts_stage.key(shot.shot_id), locked=False)
     frames_version = require(store, project, frames_stage.key(shot.shot_id), locked=False)
     frames = frames_version.model(ShotFrames)
@@ -48,27 +82,85 @@ def generate_shot(store: Store, project: Project, engines: Engines, shot: Shot, 
                  "subtitle": f"{shot.dialogue.speaker}: {shot.dialogue.line}" if shot.dialogue else None},
         seed=seed,
     )
-    call = Call(project, "video", load_template("video"), [prompt_version, frames_version, confirmation])
-    ref, outcome = generate_video(store, call, engines.video, request)
-    return store.commit_if_changed(project, key(shot.shot_id), ShotVideo(shot_id=shot.shot_id, media=ref),
-                                   inputs=[prompt_version, frames_version], generation_id=outcome.generation_id,
+    return request, prompt_version, frames_version
+
+
+def unpaid_shots(store: Store, project: Project, video_engine_id: str, *, seed: int = 0) -> list[Shot]:
+    """The shots whose clip on this engine is not paid for yet: what running the stage would buy."""
+    out = []
+    for shot in all_shots(store, project):
+        request, _, _ = _request(store, project, shot, seed)
+        if already_paid(store, "video", idempotency_key(video_engine_id, "video", request)) is None:
+            out.append(shot)
+    return out
+
+
+def _commit(store: Store, project: Project, plan: _Plan, ref: MediaRef, generation_id: str,
+            note: str | None) -> Version:
+    return store.commit_if_changed(project, key(plan.shot.shot_id),
+                                   ShotVideo(shot_id=plan.shot.shot_id, media=ref, fallback_note=note),
+                                   inputs=[plan.prompt_version, plan.frames_version], generation_id=generation_id,
                                    message="shot clip")
+
+
+def generate_shot(store: Store, project: Project, engines: Engines, shot: Shot, *, seed: int = 0) -> Version:
+    confirmation = require(store, project, CONFIRMATION)
+    plan = _plan(store, project, shot, confirmation, seed)
+    ref, outcome = generate_video(store, plan.call, engines.video, plan.request)
+    return _commit(store, project, plan, ref, outcome.generation_id, outcome.note)
 
 
 def generate_all(store: Store, project: Project, engines: Engines, *, workers: int = 2, seed: int = 0,
                  progress: Progress | None = None) -> list[Version]:
-    """Every shot's clip, `workers` at a time; results in cut order."""
-    require(store, project, CONFIRMATION)  # fail before starting anything
+    """Every shot's clip; results in cut order. Offline: `workers` at a time. Paid: one batch of
+    jobs at the provider's limits; if some shots fail, the rest are kept and `VideoBatchFailed`
+    names the failures."""
+    confirmation = require(store, project, CONFIRMATION)  # fail before starting anything
     shots = all_shots(store, project)
+    if not is_paid(engines.video.id):
+        def one(shot: Shot) -> Version:
+            version = generate_shot(store, project, engines, shot, seed=seed)
+            if progress:
+                progress(shot.shot_id)
+            return version
 
-    def one(shot: Shot) -> Version:
-        version = generate_shot(store, project, engines, shot, seed=seed)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return list(pool.map(one, shots))
+
+    plans = [_plan(store, project, shot, confirmation, seed) for shot in shots]
+    versions: list[Version | None] = [None] * len(plans)
+    failures: dict[str, EngineError] = {}
+    for item in generate_videos(store, [(p.call, p.request) for p in plans], engines.video):
+        plan = plans[item.index]
+        if item.error is not None or item.outcome is None:
+            failures[plan.shot.shot_id] = item.error or EngineError("no result")
+        else:
+            versions[item.index] = _commit(store, project, plan, item.value, item.outcome.generation_id,
+                                           item.outcome.note)
         if progress:
-            progress(shot.shot_id)
-        return version
+            progress(plan.shot.shot_id)
+    if failures:
+        first_shot, first = next(iter(failures.items()))
+        raise VideoBatchFailed(f"{len(failures)} of {len(plans)} shot clips failed (finished ones are kept), "
+                               f"e.g. {first_shot}: {first}", failures)
+    return [v for v in versions if v is not None]
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(one, shots))
+
+def adopt_finished(store: Store, project: Project, video_engine_id: str, *, seeds: tuple[int, ...] = (0,)) -> list[Version]:
+    """Commit the clips whose generations already exist (e.g. finished by `aiuteur resume` after a
+    crash) without calling any engine; shots with no finished clip are left alone."""
+    confirmation = require(store, project, CONFIRMATION)
+    written = []
+    for shot in all_shots(store, project):
+        for seed in seeds:
+            plan = _plan(store, project, shot, confirmation, seed)
+            generation = already_paid(store, "video", idempotency_key(video_engine_id, "video", plan.request))
+            if generation is not None:
+                ref = MediaRef.model_validate(generation.output)
+                note = generation.output.get("note") if isinstance(generation.output, dict) else None
+                written.append(_commit(store, project, plan, ref, generation.id, note))
+                break
+    return written
 
 
 def assemble(store: Store, project: Project) -> Version:

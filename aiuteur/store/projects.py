@@ -8,7 +8,6 @@ from aiuteur.models.project import Project, ProjectConfig
 from aiuteur.store.database import Database, utcnow
 from aiuteur.store.errors import ConfirmationRequired, ProjectExists, ProjectNotFound
 
-_PROJECT_TABLES = ("versions", "heads", "head_log", "branches", "generations", "review_notes")
 
 
 class ProjectsMixin:
@@ -72,11 +71,17 @@ class ProjectsMixin:
                 f"deleting project {project.name!r} removes all its versions; pass confirm=True (CLI: --yes)"
             )
         with self.db.transaction():
-            for table in _PROJECT_TABLES:
+            for table in self._project_tables():
                 self.db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project.id])
             self.db.execute("DELETE FROM projects WHERE id = ?", [project.id])
             self.audit(project.id, "project.delete", {"name": project.name})
         self.__dict__.get("_version_cache", {}).clear()
+
+    def _project_tables(self) -> list[str]:
+        """Every table with a `project_id` column (later migrations add some), except the audit log."""
+        rows = self.db.fetchall(
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'project_id'")
+        return sorted(name for (name,) in rows if name != "audit_log")
 
     def audit(self, project_id: str | None, action: str, detail: dict) -> None:
         self.db.execute(

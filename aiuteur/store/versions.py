@@ -172,9 +172,12 @@ class VersionsMixin:
         return self.db.rows(sql + " ORDER BY moved_at", params)
 
     # -- staleness -----------------------------------------------------------------------------
-    def staleness(self, version: Version | None, _memo: dict[str, Staleness] | None = None) -> Staleness:
+    def staleness(self, version: Version | None, _memo: dict[str, Staleness] | None = None, *,
+                  branch: str | None = None) -> Staleness:
         """STALE when an input is no longer its artifact's head (by content), or is stale itself.
 
+        Heads are those of `branch` (default: the project's current branch), so a version copied to a
+        new branch turns stale there when its inputs change there, and stays fresh on the old one.
         Reasons say why, in the words a user would: "script changed (v7 -> v8)".
         """
         if version is None:
@@ -182,9 +185,15 @@ class VersionsMixin:
         memo: dict = {} if _memo is None else _memo
         if version.id in memo:
             return memo[version.id]
-        heads_key = f"heads:{version.project_id}:{version.branch}"
+        if branch is None:  # the branch being looked at, read once per question
+            branch_key = f"branch:{version.project_id}"
+            if branch_key not in memo:
+                row = self.db.fetchone("SELECT branch FROM projects WHERE id = ?", [version.project_id])
+                memo[branch_key] = row[0] if row else version.branch
+            branch = memo[branch_key]
+        heads_key = f"heads:{version.project_id}:{branch}"
         if heads_key not in memo:  # heads are read once per question, versions once per store
-            memo[heads_key] = self._head_index(version.project_id, version.branch)
+            memo[heads_key] = self._head_index(version.project_id, branch)
         heads = memo[heads_key]
         reasons: list[str] = []
         for input_id in version.inputs:
@@ -195,7 +204,7 @@ class VersionsMixin:
             elif head[1] != used.content_hash:
                 reasons.append(f"{used.artifact_key} changed (v{used.number} -> v{head[2]})")
             else:
-                upstream = self.staleness(used, memo)
+                upstream = self.staleness(used, memo, branch=branch)
                 if upstream.status == "stale":
                     reasons.append(f"{used.artifact_key} v{used.number} is stale ({upstream.reasons[0]})")
         result = Staleness(status="stale" if reasons else "fresh", reasons=reasons)
@@ -234,6 +243,62 @@ class VersionsMixin:
             known = ", ".join(b["name"] for b in self.branches(project))
             raise BranchError(f"project {project.name!r} has no branch {name!r} (branches: {known})")
         self.db.execute("UPDATE projects SET branch = ? WHERE id = ?", [name, project.id])
+
+
+    # -- comparing and deleting branches (story timelines) -------------------------------------
+    def _require_branch(self, project: Project, name: str) -> dict:
+        for row in self.branches(project):
+            if row["name"] == name:
+                return row
+        known = ", ".join(b["name"] for b in self.branches(project))
+        raise BranchError(f"project {project.name!r} has no branch {name!r} (branches: {known})")
+
+    def compare_branches(self, project: Project, a: str, b: str) -> list[dict]:
+        """Every artifact key with a head on either branch: `state` is `same`, `changed` (content or
+        lock status differ), `only_a` or `only_b`, with both versions (None where absent)."""
+        self._require_branch(project, a)
+        self._require_branch(project, b)
+        heads_a, heads_b = self.heads(project, branch=a), self.heads(project, branch=b)
+        out = []
+        for key in sorted(set(heads_a) | set(heads_b)):
+            va, vb = heads_a.get(key), heads_b.get(key)
+            if va is None or vb is None:
+                state = "only_a" if vb is None else "only_b"
+            elif va.content_hash == vb.content_hash and va.status == vb.status:
+                state = "same"
+            else:
+                state = "changed"
+            out.append({"artifact_key": key, "state": state, "a": va, "b": vb})
+        return out
+
+    def branch_locked_work(self, project: Project, name: str) -> list[Version]:
+        """Locked heads that were made on this branch (work only this branch holds)."""
+        return [v for v in self.heads(project, branch=name).values() if v.status == "locked" and v.branch == name]
+
+    def delete_branch(self, project: Project, name: str, *, force: bool = False) -> None:
+        """Remove a branch's heads (its versions stay readable). Refused for the only branch; refused
+        while it holds locked work or is the current branch, unless `force` (then the project moves to
+        the branch it was made from, or the oldest other one)."""
+        self._require_branch(project, name)
+        others = [b for b in self.branches(project) if b["name"] != name]
+        if not others:
+            raise BranchError(f"{name!r} is the only branch of project {project.name!r}: it cannot be deleted")
+        locked = self.branch_locked_work(project, name)
+        current = self.current_branch(project)
+        if locked and not force:
+            labels = ", ".join(v.label for v in locked[:5])
+            raise BranchError(f"branch {name!r} holds locked work ({labels}): pass force=True (CLI: --force) to delete it")
+        if current == name and not force:
+            raise BranchError(f"branch {name!r} is the current branch: switch to another first, or pass force=True")
+        with self.db.transaction():
+            if current == name:
+                parent = next((b["name"] for b in others if b["name"] == self._require_branch(project, name)["parent"]),
+                              others[0]["name"])
+                self.db.execute("UPDATE projects SET branch = ? WHERE id = ?", [parent, project.id])
+            self.db.execute("DELETE FROM heads WHERE project_id = ? AND branch = ?", [project.id, name])
+            self.db.execute("DELETE FROM branches WHERE project_id = ? AND name = ?", [project.id, name])
+            self.audit(project.id, "branch.delete", {"branch": name, "forced": force,  # type: ignore[attr-defined]
+                                                     "locked": [v.label for v in locked]})
 
 
 class _Payload(BaseModel):

@@ -54,28 +54,22 @@ class StudioModel(param.Parameterized):
             return store.media_path(head.model(Film).media) if head else None
 
     def shot_rows(self) -> list[dict[str, Any]]:
-        """One row per shot, in cut order, with its start time in the film."""
+        """One row per shot in cut order (scenes in order, shots as their list orders them), with start times."""
         if not self.project:
             return []
         with open_store(self.workspace) as store:
             project = store.get_project(self.project)
-            rows, clock = [], 0.0
-            for key, version in store.heads(project, "scene/").items():
-                if not key.endswith("/shots"):
-                    continue
-                for shot in version.model(ShotList).shots:
-                    rows.append({
-                        "shot": shot.shot_id, "scene": shot.scene, "start_s": round(clock, 2), "duration_s": shot.duration,
-                        "type": shot.shot_type, "move": shot.camera_move,
-                        "action / dialogue": f"{shot.dialogue.speaker}: {shot.dialogue.line}" if shot.dialogue else shot.action,
-                    })
-                    clock += shot.duration
-            rows.sort(key=lambda r: (r["scene"], r["shot"]))
-            clock = 0.0
-            for row in rows:
-                row["start_s"] = round(clock, 2)
-                clock += row["duration_s"]
-            return rows
+            lists = [v.model(ShotList) for k, v in store.heads(project, "scene/").items() if k.endswith("/shots")]
+        rows, clock = [], 0.0
+        for shot_list in sorted(lists, key=lambda sl: sl.scene):
+            for shot in shot_list.shots:
+                rows.append({
+                    "shot": shot.shot_id, "scene": shot.scene, "start_s": round(clock, 2), "duration_s": shot.duration,
+                    "type": shot.shot_type, "move": shot.camera_move,
+                    "action / dialogue": f"{shot.dialogue.speaker}: {shot.dialogue.line}" if shot.dialogue else shot.action,
+                })
+                clock += shot.duration
+        return rows
 
     def notes(self) -> list[ReviewNote]:
         if not self.project:

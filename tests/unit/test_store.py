@@ -126,3 +126,14 @@ def test_a_rolled_back_version_is_not_served_from_cache(store, config):
     real = store.commit(project, "beats", Note(text="kept"))
     assert real.id == ghost.id  # ids are deterministic per (project, key, number)
     assert store.version(real.id).payload == {"text": "kept"}
+
+
+def test_deleting_a_project_clears_every_table_that_names_it(store, config):
+    project = store.create_project("gone", config)
+    store.commit(project, "beats", Note(text="x"))
+    store.add_note(project.id, "film", "video", "note", "me")
+    tables = store._project_tables()
+    assert {"versions", "heads", "head_log", "branches", "generations", "review_notes"} <= set(tables)
+    store.delete_project("gone", confirm=True)
+    for table in tables:
+        assert store.db.fetchone(f"SELECT count(*) FROM {table} WHERE project_id = ?", [project.id])[0] == 0, table

@@ -15,7 +15,8 @@ from aiuteur.engines.offline.story_plan import VARIANTS, plan_beats, title_case
 from aiuteur.engines.protocols import M, TextRequest, Usage
 from aiuteur.models.assets import AssetDescriptions
 from aiuteur.models.shots import ShotList
-from aiuteur.models.story import Beat, BeatSheet, ScriptDraft, Treatment, TreatmentSet
+from aiuteur.engines.offline.idea import sentences
+from aiuteur.models.story import Beat, BeatSheet, ScriptDraft, SpanRewrite, Treatment, TreatmentSet
 
 
 class DraftWriter:
@@ -41,13 +42,36 @@ class DraftWriter:
         for letter, angle in VARIANTS.items():
             beats = plan_beats(facts, letter)
             title = ctx.get("title") or title_case(facts.place(0).name)
-            paragraphs = [f"{title}. {facts.premise}"] + [b.summary for b in beats]
+            opening = f"{title}. {facts.premise}"
+            voice = (ctx.get("style") or {}).get("voice")
+            if voice:  # a writing capsule: the offline writer can only name the voice it was asked for
+                opening += f" Told in a {voice.rstrip('.').lower()} voice."
+            paragraphs = [opening] + [b.summary for b in beats]
             variants.append(Treatment(
                 variant=letter, angle=angle, title=title, logline=facts.premise,
                 text="\n\n".join(paragraphs),
                 characters=[p.name for p in facts.people], locations=[p.name for p in facts.places],
+                beats=[b.title for b in beats],
             ))
         return TreatmentSet(variants=variants)
+
+    def _rewrite_span(self, ctx: dict[str, Any], seed: int) -> SpanRewrite:
+        """Targeted regeneration, offline: the span's first sentence is kept and the guidance is
+        written in as a sentence after it. The span's own leading and trailing whitespace is kept,
+        so the text around it joins exactly as before. (A real model rewrites the span freely; the
+        stage guarantees that only the span changes either way.)"""
+        span, guidance = ctx["span"], " ".join(str(ctx["guidance"]).split())
+        core = span.strip()
+        lead = (sentences(core) or [core])[0]
+        note = guidance[0].upper() + guidance[1:] if guidance else ""
+        if note and note[-1] not in ".!?":
+            note += "."
+        rewritten = f"{lead} {note}".strip()
+        if rewritten == core:
+            rewritten = f"{note} {lead}".strip()
+        start = span[: len(span) - len(span.lstrip())]
+        end = span[len(span.rstrip()):]
+        return SpanRewrite(text=f"{start}{rewritten}{end}")
 
     # -- stage 3 -------------------------------------------------------------------------------
     def _beats(self, ctx: dict[str, Any], seed: int) -> BeatSheet:

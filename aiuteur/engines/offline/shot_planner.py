@@ -3,6 +3,11 @@
 Rule of thumb coverage: an establishing wide, then one shot per action paragraph (an insert
 when it centres on a prop) and one per line of dialogue (close-ups for long lines, medium or
 over-the-shoulder for replies), timed from word counts at a speaking rate of 2.5 words/s.
+
+The cast is the scene's speakers plus the people its action names (`scene["present"]`), so a
+silent character can be in a shot. With a rearview mirror (the previous scene's last shot), a
+scene that carries straight on from it (CONTINUOUS, SAME...) opens on a matching cut instead of a
+new establishing wide.
 """
 from __future__ import annotations
 
@@ -41,16 +46,30 @@ def _kind(element: Any) -> str:
     return element.type.name.lower()
 
 
-def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed: int) -> ShotList:
+_CONTINUOUS = {"CONTINUOUS", "SAME", "SAME TIME", "MOMENTS LATER", "SIMULTANEOUS", "CONTINUED"}
+
+
+def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed: int,
+               rearview: dict[str, Any] | None = None, min_seconds: float = 1.0) -> ShotList:
     rng = random.Random(seed * 1009 + scene["number"])
-    cast = list(scene.get("characters", []))
+    rearview = rearview if rearview is not None else scene.get("rearview")  # the draft writer passes the scene only
+    min_seconds = float(scene.get("min_shot_seconds", min_seconds))
+    cast = list(scene.get("characters", [])) + [c for c in scene.get("present", []) if c not in scene.get("characters", [])]
     elements = [e for e in parse(scene["text"]).elements if _kind(e) not in {"scene_heading", "section", "synopsis"}]
     location = scene.get("location", "")
     shots: list[dict[str, Any]] = []
     first_action = next((e.text for e in elements if _kind(e) == "action"), scene["heading"])
-    shots.append(dict(shot_type="wide", camera_move="push-in", action=first_action, characters=cast[:3],
-                      duration=_clamp(3.0 + len(first_action.split()) * 0.1, 3.0, min(5.0, max_seconds)),
-                      framing="establishing: the whole space and everyone in it", sound="room tone, ambience"))
+    carries_on = bool(rearview) and (scene.get("time_of_day") or "").upper() in _CONTINUOUS
+    if carries_on:
+        assert rearview is not None
+        shots.append(dict(shot_type="medium", camera_move="tracking", action=first_action, characters=cast[:3],
+                          duration=_clamp(3.0 + len(first_action.split()) * 0.1, 3.0, min(5.0, max_seconds)),
+                          framing="matches the previous scene's last shot: the action carries on",
+                          sound="continuous from the previous scene", notes=f"match cut from {rearview['shot_id']}"))
+    else:
+        shots.append(dict(shot_type="wide", camera_move="push-in", action=first_action, characters=cast[:3],
+                          duration=_clamp(3.0 + len(first_action.split()) * 0.1, 3.0, min(5.0, max_seconds)),
+                          framing="establishing: the whole space and everyone in it", sound="room tone, ambience"))
     speaker: str | None = None
     parenthetical: str | None = None
     used_first_action = False
@@ -86,7 +105,7 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
                     action=f"{speaker.title()} speaks." if part == 0 else f"{speaker.title()} goes on.",
                     characters=[speaker] + (others if shot_type != "close-up" else []),
                     dialogue=DialogueLine(speaker=speaker, line=line, parenthetical=parenthetical if part == 0 else None),
-                    duration=_clamp(dialogue_seconds(line), 2.0, max_seconds),
+                    duration=_clamp(dialogue_seconds(line), max(2.0, min_seconds), max_seconds),
                     framing="single, eyes on the upper third" if shot_type == "close-up" else "speaker favoured",
                     sound="dialogue",
                 ))
