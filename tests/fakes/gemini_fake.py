@@ -149,6 +149,13 @@ class GeminiFake(FakeProvider):
         op["polls"] += 1
         if op["polls"] < int(self.control.options.get("video_polls", 1)):
             return {"name": op["name"], "done": False}
+        dead = self.control.options.get("dead_operations", 0)
+        if dead and not op.get("alive"):  # the first N operations die at the provider (code 13, INTERNAL)
+            self.control.options["dead_operations"] = dead - 1
+            op["dead"] = True
+        if op.get("dead"):
+            return {"name": op["name"], "done": True, "error": {"code": 13, "message": "internal error"}}
+        op["alive"] = True
         if "file" not in op:
             width, height = VIDEO_SIZES.get(op["aspect"], (160, 90))
             file_id = f"file{op_id}"

@@ -182,3 +182,19 @@ def test_fal_missing_key(provider_env, monkeypatch):
     monkeypatch.delenv("FAL_KEY")
     with pytest.raises(MissingKey, match="FAL_KEY"):
         get_engine("video", "fal:kling-v4")
+
+
+def test_a_dead_veo_operation_is_not_repolled_but_started_again(fake_gemini, frames):
+    """A Veo operation that dies at the provider (code 13) is marked `operation_failed`; the job runner
+    then starts a new operation instead of polling the dead one until its retries run out."""
+    from aiuteur.engines.errors import is_operation_failed
+    from aiuteur.engines.providers.errors import ProviderError
+
+    fake_gemini.control.options["dead_operations"] = 1
+    engine = get_engine("video", "veo:veo-3.1-fast-generate-preview")
+    dead = engine.start(clip(frames))
+    with pytest.raises(ProviderError) as failure:
+        engine.poll(dead, request=clip(frames))
+    assert is_operation_failed(failure.value)
+    assert engine.poll(engine.start(clip(frames)), request=clip(frames)) is not None
+    assert fake_gemini.control.count("predictLongRunning") == 2
