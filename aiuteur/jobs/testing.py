@@ -165,3 +165,13 @@ class ScriptedOperationEngine(ScriptedEngine):
     def cancel(self, operation_id: str) -> None:
         with self._lock:
             self.cancelled.append(operation_id)
+
+
+def run_async(coro, timeout: float = 60):
+    """Run a coroutine on a fresh event loop in its own thread and return its result: callers (tests,
+    notebooks) may already have a loop running in this thread, where `asyncio.run` is refused."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=timeout)

@@ -2,8 +2,6 @@
 estimate -> reserve -> reconcile, releases on failure and cancellation."""
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import BaseModel
@@ -16,7 +14,7 @@ from aiuteur.engines.gateway import Call, generate_image, generate_images, gener
 from aiuteur.engines.protocols import ImageRequest, TextRequest, Usage
 from aiuteur.engines.templates import load_template
 from aiuteur.jobs import FakeClock, JobFailed, ProviderLimits, RetryPolicy, Runner, queue, table
-from aiuteur.jobs.testing import ScriptedEngine
+from aiuteur.jobs.testing import run_async, ScriptedEngine
 
 IMAGE = "openai:gpt-image-1"  # $0.042 an image
 PRICE = 0.042
@@ -24,13 +22,6 @@ PRICE = 0.042
 
 class Answer(BaseModel):
     text: str
-
-
-def run_async(coro):
-    """A coroutine on a fresh event loop in its own thread: other tests (browser ones) may leave
-    a loop running in this thread, where `asyncio.run` is refused."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result(timeout=60)
 
 
 @pytest.fixture

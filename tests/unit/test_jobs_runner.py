@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import BaseModel
@@ -19,7 +18,7 @@ from aiuteur.jobs import FakeClock, JobFailed, ProviderLimits, RetryPolicy, Runn
 from aiuteur.jobs import queue, table
 from aiuteur.jobs.retry import wait_retry_after
 from aiuteur.jobs.throttle import ProviderThrottle
-from aiuteur.jobs.testing import ScriptedEngine, ScriptedOperationEngine
+from aiuteur.jobs.testing import run_async, ScriptedEngine, ScriptedOperationEngine
 
 IMAGE = "openai:gpt-image-1"  # $0.042 an image in data/prices.json
 VIDEO = "veo:veo-3.1-fast-generate-preview"  # $0.15 a second
@@ -27,13 +26,6 @@ VIDEO = "veo:veo-3.1-fast-generate-preview"  # $0.15 a second
 
 class Answer(BaseModel):
     text: str
-
-
-def run_async(coro):
-    """A coroutine on a fresh event loop in its own thread: other tests (browser ones) may leave
-    a loop running in this thread, where `asyncio.run` is refused."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result(timeout=60)
 
 
 @pytest.fixture
