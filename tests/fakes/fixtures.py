@@ -17,7 +17,7 @@ from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.server import RunningFake
 
 FAKE_KEYS = {
-    "OPENAI_API_KEY": "sk-fake-openai-key-0001",
+    "OPENAI_API_KEY": "fake-openai-key-0001",
     "GOOGLE_API_KEY": "fake-google-key-0002",
     "ANTHROPIC_API_KEY": "sk-ant-fake-key-0003",
     "FAL_KEY": "fake-fal-key-0004",
