@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from aiuteur.capsules.inject import with_writing_style
-from aiuteur.capsules.log import log_application
 from aiuteur.context import BudgetedTextRequest, ContextPart, build
 from aiuteur.engines.gateway import Call, generate_text
 from aiuteur.engines.offline.idea import sentences
@@ -24,7 +23,7 @@ from aiuteur.models.versions import Version
 from aiuteur.stages import treatment as treatment_stage
 from aiuteur.stages.common import system_prompt
 from aiuteur.stages.gates import StageError, require
-from aiuteur.stages.timelines import check_change, open_branch
+from aiuteur.stages.timelines import check_change, commit_on_branch
 from aiuteur.store import Store
 
 KEY = "beats"
@@ -56,13 +55,9 @@ def generate(store: Store, project: Project, engines: Engines, *, auto_lock: boo
     )
     inputs = [source] + ([style] if style else [])
     sheet, outcome = generate_text(store, Call(project, "beats", template, inputs), engines.text, request, BeatSheet)
-    with store.db.transaction():
-        open_branch(store, project, branch, guidance or "beat sheet regenerated")
-        version = store.commit(project, KEY, sheet, inputs=inputs, generation_id=outcome.generation_id,
-                               message=guidance or "beat sheet")
-        if style:
-            log_application(store, project, style, stage="beats", generation_id=outcome.generation_id)
-    return version
+    return commit_on_branch(store, project, KEY, sheet, branch=branch, message=guidance or "beat sheet",
+                            inputs=inputs, generation_id=outcome.generation_id, style=style, stage="beats",
+                            branch_message=guidance or "beat sheet regenerated")
 
 
 # -- length ----------------------------------------------------------------------------------------
@@ -200,9 +195,8 @@ def _apply(store: Store, project: Project, changed: BeatSheet, head: Version, me
     if changed == head.model(BeatSheet):
         return head
     check_change(store, project, KEY, branch=branch)
-    with store.db.transaction():
-        open_branch(store, project, branch, message)
-        return store.commit(project, KEY, changed, inputs=head.inputs, author=author, message=message)
+    return commit_on_branch(store, project, KEY, changed, branch=branch, message=message, inputs=head.inputs,
+                            author=author)
 
 
 def _head(store: Store, project: Project) -> tuple[Version, BeatSheet]:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 from aiuteur.capsules.inject import with_writing_style
-from aiuteur.capsules.log import log_application
 from aiuteur.context import BudgetedTextRequest, ContextPart, build
 from aiuteur.engines.gateway import Call, generate_text
 from aiuteur.engines.registry import Engines
@@ -24,7 +23,7 @@ from aiuteur.screenplay import ElementType, FountainError, extract_scenes, parse
 from aiuteur.stages import treatment as treatment_stage
 from aiuteur.stages.common import as_json, system_prompt
 from aiuteur.stages.gates import StageError, require
-from aiuteur.stages.timelines import check_change, open_branch
+from aiuteur.stages.timelines import check_change, commit_on_branch
 from aiuteur.store import Store
 
 KEY = "script"
@@ -69,13 +68,9 @@ def generate(store: Store, project: Project, engines: Engines, *, auto_lock: boo
     inputs = [beats_version] + ([style] if style else [])
     draft, outcome = generate_text(store, Call(project, "script", template, inputs), engines.text, request, ScriptDraft)
     script = from_fountain(draft.fountain, source="the generated script")
-    with store.db.transaction():
-        open_branch(store, project, branch, guidance or "script regenerated")
-        version = store.commit(project, KEY, script, inputs=inputs, generation_id=outcome.generation_id,
-                               message=guidance or "master script")
-        if style:
-            log_application(store, project, style, stage="script", generation_id=outcome.generation_id)
-    return version
+    return commit_on_branch(store, project, KEY, script, branch=branch, message=guidance or "master script",
+                            inputs=inputs, generation_id=outcome.generation_id, style=style, stage="script",
+                            branch_message=guidance or "script regenerated")
 
 
 def edit(store: Store, project: Project, fountain: str, *, author: str = "user", message: str = "edited",
@@ -86,9 +81,8 @@ def edit(store: Store, project: Project, fountain: str, *, author: str = "user",
     if script.fountain == head.model(MasterScript).fountain:
         return head
     check_change(store, project, KEY, branch=branch)
-    with store.db.transaction():
-        open_branch(store, project, branch, message)
-        return store.commit(project, KEY, script, inputs=head.inputs, author=author, message=message)
+    return commit_on_branch(store, project, KEY, script, branch=branch, message=message, inputs=head.inputs,
+                            author=author)
 
 
 def approve(store: Store, project: Project, *, author: str = "user") -> Version:

@@ -80,6 +80,23 @@ def open_branch(store: Store, project: Project, branch: str | None, message: str
         store.create_branch(project, branch.strip(), message=message or "new timeline", switch=True)
 
 
+def commit_on_branch(store: Store, project: Project, key: str, payload: BaseModel, *, branch: str | None,
+                     message: str, inputs: list, author: str = "aiuteur", generation_id: str | None = None,
+                     style: Version | None = None, stage: str | None = None,
+                     branch_message: str | None = None) -> Version:
+    """One transaction for every story edit and regeneration: open the named branch (if any), commit the
+    new version there, and log the style capsule it was made with (if any)."""
+    from aiuteur.capsules.log import log_application
+
+    with store.db.transaction():
+        open_branch(store, project, branch, branch_message or message)
+        version = store.commit(project, key, payload, inputs=inputs, author=author, generation_id=generation_id,
+                               message=message)
+        if style is not None:
+            log_application(store, project, style, stage=stage or key, generation_id=generation_id)
+    return version
+
+
 # -- comparing -------------------------------------------------------------------------------------
 class ArtifactDiff(BaseModel):
     artifact_key: str

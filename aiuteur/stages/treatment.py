@@ -13,7 +13,6 @@ from pydantic import BaseModel
 
 from aiuteur.capsules.inject import with_writing_style
 from aiuteur.capsules.lock import style_text
-from aiuteur.capsules.log import log_application
 from aiuteur.capsules.models import StyleLock
 from aiuteur.context import BudgetedTextRequest, ContextPart, build
 from aiuteur.engines.gateway import Call, generate_text
@@ -24,7 +23,7 @@ from aiuteur.models.story import TREATMENT_ANGLES as VARIANTS, SpanRewrite, Stor
 from aiuteur.models.versions import Version
 from aiuteur.stages.common import system_prompt
 from aiuteur.stages.gates import StageError, require
-from aiuteur.stages.timelines import check_change, open_branch
+from aiuteur.stages.timelines import check_change, commit_on_branch
 from aiuteur.store import Store
 
 KEY = "treatment"
@@ -64,14 +63,10 @@ def generate(store: Store, project: Project, engines: Engines, *, seed: int = 0,
     )
     inputs = [source] + ([style] if style else [])
     variants, outcome = generate_text(store, Call(project, "treatment", template, inputs), engines.text, request, TreatmentSet)
-    with store.db.transaction():
-        open_branch(store, project, branch, guidance or "treatment regenerated")
-        version = store.commit(project, KEY, variants.model_copy(update={"selected": None}), inputs=inputs,
-                               generation_id=outcome.generation_id, author=author,
-                               message=guidance or "three variants")
-        if style:
-            log_application(store, project, style, stage="treatment", generation_id=outcome.generation_id)
-    return version
+    return commit_on_branch(store, project, KEY, variants.model_copy(update={"selected": None}), branch=branch,
+                            message=guidance or "three variants", inputs=inputs, author=author,
+                            generation_id=outcome.generation_id, style=style, stage="treatment",
+                            branch_message=guidance or "treatment regenerated")
 
 
 def select(store: Store, project: Project, index: int, *, author: str = "user") -> Version:
@@ -177,9 +172,8 @@ def edit(store: Store, project: Project, text: str, *, variant: int | str | None
     if changed == ts:
         return head
     check_change(store, project, KEY, branch=branch)
-    with store.db.transaction():
-        open_branch(store, project, branch, message)
-        return store.commit(project, KEY, changed, inputs=head.inputs, author=author, message=message)
+    return commit_on_branch(store, project, KEY, changed, branch=branch, message=message, inputs=head.inputs,
+                            author=author)
 
 
 def find_span(text: str, *, start: int | None = None, end: int | None = None, quote: str | None = None) -> tuple[int, int]:
@@ -239,10 +233,5 @@ def regenerate_span(store: Store, project: Project, engines: Engines, guidance: 
     if rewrite.text == span:
         raise StageError("the engine returned the span unchanged: try different guidance")
     changed = _replace_variant(ts, index, text=before + rewrite.text + after)
-    with store.db.transaction():
-        open_branch(store, project, branch, guidance)
-        version = store.commit(project, KEY, changed, inputs=head.inputs, generation_id=outcome.generation_id,
-                               author=author, message=guidance)
-        if style:
-            log_application(store, project, style, stage="treatment", generation_id=outcome.generation_id)
-    return version
+    return commit_on_branch(store, project, KEY, changed, branch=branch, message=guidance, inputs=head.inputs,
+                            author=author, generation_id=outcome.generation_id, style=style, stage="treatment")
