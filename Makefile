@@ -5,22 +5,38 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 OUT    ?= demo_out
 
-.PHONY: demo test install unit integration browser notebooks bench clean
+UV_VERSION := 0.13.9
+
+.PHONY: demo test install lock-check upgrade unit integration browser notebooks bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(UV) pip install --quiet --python $(PY) -e ".[dev]"
+# Installs exactly what uv.lock says; fails if pyproject.toml and the lock disagree.
+# --inexact keeps uv itself (installed into the venv above) in place.
+$(VENV)/.installed: pyproject.toml uv.lock | $(PY)
+	$(UV) sync --quiet --locked --inexact --all-extras --python $(PY)
 	touch $@
 
 install: $(VENV)/.installed
 
+# CI runs this first: the lock must match pyproject.toml.
+lock-check: | $(PY)
+	$(UV) lock --check
+
+# Refresh every pin to today's releases, install them, and run the provider tests against the
+# fakes: commit uv.lock only when they pass (docs/upgrading.md).
+upgrade: | $(PY)
+	$(UV) lock --upgrade
+	$(UV) sync --quiet --locked --inexact --all-extras --python $(PY)
+	touch $(VENV)/.installed
+	$(PY) -m pytest -q tests/providers -p no:cacheprovider
+
 demo: install
 	$(VENV)/bin/aiuteur demo --idea-file data/ideas/lighthouse.txt --out $(OUT) --workspace $(OUT)/aiuteur.duckdb
 
-test: install
+test: lock-check install
 	$(PY) -m pytest -q tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 unit: install
