@@ -36,8 +36,11 @@ upgrade: | $(PY)
 demo: install
 	$(VENV)/bin/aiuteur demo --idea-file data/ideas/lighthouse.txt --out $(OUT) --workspace $(OUT)/aiuteur.duckdb
 
+# The suite chooses its own engines: a developer's AIUTEUR_*_ENGINE must not switch them.
+CLEAN_ENV := env -u AIUTEUR_TEXT_ENGINE -u AIUTEUR_IMAGE_ENGINE -u AIUTEUR_VIDEO_ENGINE
+
 test: lock-check install
-	$(PY) -m pytest -q tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(CLEAN_ENV) $(PY) -m pytest -q tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 unit: install
 	$(PY) -m pytest -q tests/unit
@@ -49,7 +52,7 @@ browser: install
 	$(PY) -m pytest -q tests/browser
 
 notebooks: install
-	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks
+	$(CLEAN_ENV) $(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks
 
 bench: install
 	$(PY) benchmarks/run_demo_phases.py

@@ -4,7 +4,9 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -12,6 +14,7 @@ from typing import Optional
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,6 +30,11 @@ from aiuteur.stages.delivery import writable_folder
 from aiuteur.stages.gates import StageError
 from aiuteur.stages.status import project_status
 from aiuteur.store import Store, StoreError, default_workspace, open_store
+from aiuteur.models.story import StoryInput
+from aiuteur.validate import check_name, read_regular_file
+
+#: the largest idea file `--idea-file` reads
+MAX_IDEA_FILE_BYTES = 1024 * 1024
 
 app = typer.Typer(help="aiuteur: from a one-line idea to an edited, reviewable film.", no_args_is_help=True,
                   add_completion=False)
@@ -42,8 +50,29 @@ def _store(workspace: Optional[Path]) -> Store:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    # one line (the terminal wraps it, not us); a name in the message is text, not markup
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(1)
+
+
+#: what an interrupted command prints: every stage commits in one transaction, so the work of the
+#: stages that finished is in the workspace and the stage that was cut off left nothing half-written
+INTERRUPTED = "interrupted: nothing finished was lost; run again to continue"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so the same unwinding (rollback, closing the workspace) runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _catch_sigterm() -> object | None:
+    """SIGTERM raises `Terminated` while a command runs (main thread only); returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -51,25 +80,33 @@ def _validation_message(exc: ValidationError) -> str:
 
 
 def _guard(fn):
-    """Typed errors become one red line and exit code 1; nothing else is swallowed."""
+    """Typed errors become one red line and exit code 1; Ctrl-C and SIGTERM become the one line
+    `INTERRUPTED` and exit codes 130 and 143; nothing else is swallowed."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        previous = _catch_sigterm()
         try:
             return fn(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            err.print(INTERRUPTED, markup=False, highlight=False)
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
         except ValidationError as exc:
             _fail(_validation_message(exc))
         except (StoreError, StageError, EngineError, ExportError, RenderError, ValueError, OSError) as exc:
             _fail(str(exc))
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
     return wrapper
 
 
 def _read_idea(idea: Optional[str], idea_file: Optional[Path]) -> tuple[str, Optional[str]]:
     """The idea text and an optional `Title:` from its first line."""
-    if idea_file is not None:
+    if idea_file is not None:  # a regular file of at most 1 MB: never a FIFO or /dev/zero
         try:
-            idea = idea_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read the idea file {idea_file}: {exc}") from exc
+            idea = read_regular_file(idea_file, MAX_IDEA_FILE_BYTES).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"cannot read the idea file {idea_file}: it is not UTF-8 text ({exc.reason})") from exc
     if idea is None:
         idea = default_idea_file().read_text(encoding="utf-8")
     lines = idea.strip().splitlines()
@@ -106,14 +143,16 @@ def demo(
     """Run every stage (offline by default: free, no network) and write film.mp4, film.otio/.edl/.xml, script and storyboard."""
     started = time.perf_counter()
     text, found_title = _read_idea(idea, idea_file)
-    config = ProjectConfig(title=title or found_title or " ".join(text.split()[:5]), target_minutes=minutes,
+    config = ProjectConfig(title=title or found_title or input_stage.title_from_idea(text), target_minutes=minutes,
                            aspect_ratio=aspect)  # type: ignore[arg-type]
-    out = writable_folder(out.resolve())  # before anything is written to the workspace
+    StoryInput(idea=text, config=config)  # the idea and the name are refused before any folder or workspace
+    check_name(name, "--name")
     with _store(workspace) as store:
         known = {p.name for p in store.list_projects()}
         # a bad engine id or a missing key fails here, before anything is written
         engines = engines_for(store, store.get_project(name) if name in known else None, text=text_engine,
                               image=image_engine, video=video_engine)
+        out = writable_folder(out.resolve())  # after every refusal, before anything is written to the workspace
         try:
             project = store.get_project(name)
             input_stage.revise(store, project, text, config)
@@ -181,8 +220,9 @@ def status(project: str = typer.Argument(..., help="Project name or id."), works
         colours = {"locked": "green", "done": "green", "draft": "yellow", "stale": "red", "not started": "dim"}
         table = Table("#", "stage", "state", "artifacts", "versions", "why", title=f"{found.name} ({found.branch})")
         for r in rows:
+            flags = f"{len(r.answer_flags)} flag(s) on the engine's answers to check" if r.answer_flags else ""
             table.add_row(str(r.number), r.title, f"[{colours[r.state]}]{r.state}[/]", str(r.artifacts),
-                          str(r.versions), "; ".join(r.reasons[:2]))
+                          str(r.versions), "; ".join(r.reasons[:2]) or flags)
         console.print(table)
 
 

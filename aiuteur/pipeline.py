@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from aiuteur.engines.config import engines_for
 from aiuteur.engines.registry import Engines
 from aiuteur.models.costs import Confirmation
 from aiuteur.models.media import Film
 from aiuteur.models.project import Project
 from aiuteur.stages import (
-    assets, beats, confirm, delivery, frames, hub, prompts, script, shots, treatment, video, visual_states,
+    assets, beats, confirm, delivery, frames, hub, prompts, script, shots, sound, treatment, video, visual_states,
+    voices,
 )
 from aiuteur.stages.catalog import stage as stage_info
 from aiuteur.store import Store
+from aiuteur.validate import require_type
 
 #: (stage slug, done, total, message) — the CLI, notebooks and Panel each show this their way
 ProgressFn = Callable[[str, int, int, str], None]
@@ -42,9 +45,14 @@ class RunReport:
 def run(store: Store, project: Project, engines: Engines | None = None, *, until: str = "video",
         auto_lock: bool = True, out_dir: Path | None = None, workers: int = 2, seed: int = 0,
         progress: ProgressFn | None = None) -> RunReport:
-    """Run stages 2..`until` (a stage slug or number); deliver to `out_dir` when given."""
-    engines = engines or Engines.offline()
-    last = stage_info(until).number
+    """Run stages 2..`until` (a stage slug or number); deliver to `out_dir` when given.
+
+    `engines=None` uses the engines configured for the project (`engines_for`: environment, then
+    the project's settings, then offline) — what the CLI, Panel and notebooks use too."""
+    require_type(store, Store, "store")
+    require_type(project, Project, "project (store.get_project(name) gives one)")
+    last = stage_info(until).number  # 0, 99, "", 2.5... are refused here, before anything runs
+    engines = engines if engines is not None else engines_for(store, project)
     if out_dir is not None:
         delivery.writable_folder(out_dir)  # fail before any work, not after it
     report = RunReport(project=project)
@@ -65,6 +73,8 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
         script.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
     if step("assets") and assets.outdated(store, project):  # the roster, or a master asset (e.g. new style)
         assets.extract(store, project, engines, auto_lock=auto_lock, seed=seed)
+    if step("assets"):  # every speaking character gets a voice with the master assets (kept ones are kept)
+        voices.cast(store, project, auto_lock=auto_lock)
     if step("hub"):
         hub.build(store, project, auto_lock=auto_lock)
     scene_numbers = shots.scenes(store, project) if last >= 7 else []
@@ -87,8 +97,7 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
     if step("frames"):
         started = time.perf_counter()
         frame_done = _shot_counter(tell, "frames", len(confirm.all_shots(store, project)))
-        for scene in scene_numbers:
-            frames.generate_scene(store, project, engines, scene, seed=seed, progress=frame_done)
+        frames.generate_scenes(store, project, engines, scene_numbers, seed=seed, progress=frame_done)
         report.phases["frames"] = time.perf_counter() - started
     if step("confirm"):
         head = store.head(project, confirm.KEY)
@@ -100,11 +109,15 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
         total = len(confirm.all_shots(store, project))
         clip_done = _shot_counter(tell, "video", total)
         video.generate_all(store, project, engines, workers=workers, seed=seed, progress=clip_done)
+        sound_started = time.perf_counter()
+        tell("video", total, total, "sound")
+        sound.generate(store, project, auto_lock=auto_lock, seed=seed)  # lines, beds: the mix is made with the film
+        report.phases["sound"] = time.perf_counter() - sound_started
         film_head = store.head(project, video.FILM)
-        if film_head is None or store.staleness(film_head).status != "fresh":
+        if film_head is None or store.staleness(film_head).status != "fresh" or sound.film_sound(store, film_head) is None:
             video.assemble(store, project)
         report.film = store.require_head(project, video.FILM).model(Film)
-        report.phases["render"] = time.perf_counter() - started
+        report.phases["render"] = time.perf_counter() - started - report.phases["sound"]
         if out_dir is not None:
             started = time.perf_counter()
             tell("video", total, total, "exporting")

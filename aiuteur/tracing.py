@@ -8,8 +8,9 @@ trace id comes back on the `Span`, so the gateway stores it on the generation ro
 failure can be followed to its trace.
 
 What goes in: rendered prompts, parameters, engine ids, usage, mime types and sizes. What never
-does: API keys (dropped by key name, and never passed in), and media bytes or data URIs (replaced
-by a short description). Tracing failures never fail a generation.
+does: API keys (values under secret-looking names dropped, and every string scrubbed of configured
+keys and key-shaped text by `aiuteur.engines.secrets`), and media bytes or data URIs (replaced by a
+short description). Tracing failures never fail a generation.
 """
 from __future__ import annotations
 
@@ -21,9 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from aiuteur.engines.secrets import scrub_text
+
 log = logging.getLogger(__name__)
 
-_SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|authorization|password|credential)", re.I)
+#: a dict key whose value is a secret: whole names (`api_key`, `x-api-key`, `token`), so that
+#: `input_tokens` or `max_tokens` are kept
+_SECRET_KEY = re.compile(r"^(.*[_-])?(api[_-]?key|key|secret|token|authorization|password|credentials?)$", re.I)
 _BASE64ISH = re.compile(r"^[A-Za-z0-9+/=\s]{512,}$")
 _MAX_TEXT = 20_000
 
@@ -46,7 +51,8 @@ def run_name(stage: str, kind: str, engine_id: str) -> str:
 
 
 def scrub(value: Any, depth: int = 0) -> Any:
-    """A copy safe to trace: bytes and base64 media described, secrets dropped, long text cut."""
+    """A copy safe to trace: bytes and base64 media described, secrets dropped (by key name and by
+    value), long text cut."""
     if depth > 8:
         return "<nested too deep>"
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -61,9 +67,10 @@ def scrub(value: Any, depth: int = 0) -> Any:
             return f"<data URI, {len(value)} chars>"
         if _BASE64ISH.match(value[:4096]):
             return f"<{len(value)} chars of base64>"
+        value = scrub_text(value)
         return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + f"... <{len(value) - _MAX_TEXT} more chars>"
     if isinstance(value, dict):
-        return {k: ("<redacted>" if _SECRET_KEY.search(str(k)) else scrub(v, depth + 1)) for k, v in value.items()}
+        return {k: ("<redacted>" if _SECRET_KEY.match(str(k)) else scrub(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub(v, depth + 1) for v in value]
     if hasattr(value, "model_dump"):
@@ -85,6 +92,41 @@ class Span:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
+def _anonymize(payload: dict) -> dict:
+    """What LangSmith sends of a run's inputs, outputs, metadata and error: `scrub`bed. Set on the
+    client, so it covers the LangChain models' own runs and the tracebacks LangSmith records for
+    failed runs (an SDK exception's text can quote the key or the request headers)."""
+    cleaned = scrub(payload)
+    return cleaned if isinstance(cleaned, dict) else {"value": cleaned}
+
+
+_clients: dict[tuple[str, ...], Any] = {}
+
+
+def client() -> Any:
+    """The LangSmith client our runs (and the LangChain runs nested in them) are sent with: one per
+    endpoint and key in the environment, with `_anonymize` as its anonymizer."""
+    import langsmith as ls
+
+    settings = tuple(os.environ.get(name, "") for name in ("LANGSMITH_ENDPOINT", "LANGCHAIN_ENDPOINT",
+                                                           "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"))
+    if settings not in _clients:
+        _clients.clear()  # the environment changed (another endpoint or key): the old client is not used again
+        _clients[settings] = ls.Client(anonymizer=_anonymize)
+    return _clients[settings]
+
+
+@contextmanager
+def _traced(run: Any, outputs: dict[str, Any]) -> Iterator[None]:
+    """End `run` with its outputs, or with the scrubbed error when the body raised (then re-raise)."""
+    try:
+        yield
+    except BaseException as exc:
+        run.end(error=scrub_text(f"{type(exc).__name__}: {exc}"))
+        raise
+    run.end(outputs=scrub(outputs))
+
+
 @contextmanager
 def span(project: Any, stage: str, engine_id: str, kind: str, inputs: dict[str, Any] | None = None) -> Iterator[Span]:
     """Trace one generation (the gateway wraps each engine call in this)."""
@@ -102,12 +144,13 @@ def span(project: Any, stage: str, engine_id: str, kind: str, inputs: dict[str, 
             "stage": stage, "kind": kind, "engine": engine_id}
     tags = ["aiuteur", f"stage:{stage}", f"kind:{kind}", f"engine:{engine_id}"]
     name = project_name(project)
-    with ls.tracing_context(project_name=name, enabled=True, metadata=meta, tags=tags):
+    sender = client()
+    with ls.tracing_context(project_name=name, enabled=True, metadata=meta, tags=tags, client=sender):
         with ls.trace(run_name(stage, kind, engine_id), run_type="chain", inputs=scrub(inputs or {}),
-                      project_name=name, metadata=meta, tags=tags) as run:
+                      project_name=name, metadata=meta, tags=tags, client=sender) as run:
             result.trace_id, result.run_id = str(run.trace_id), str(run.id)
-            yield result
-            run.end(outputs=scrub(result.outputs))
+            with _traced(run, result.outputs):
+                yield result
 
 
 @contextmanager
@@ -119,9 +162,9 @@ def step(name: str, inputs: dict[str, Any], run_type: str = "llm") -> Iterator[d
         return
     import langsmith as ls
 
-    with ls.trace(name, run_type=run_type, inputs=scrub(inputs)) as run:
-        yield outputs
-        run.end(outputs=scrub(outputs))
+    with ls.trace(name, run_type=run_type, inputs=scrub(inputs), client=client()) as run:
+        with _traced(run, outputs):
+            yield outputs
 
 
 def current_trace_id() -> str | None:
@@ -149,6 +192,7 @@ def flush() -> None:
     try:
         from langsmith.run_trees import get_cached_client
 
-        get_cached_client().flush()
+        for sender in [get_cached_client(), *_clients.values()]:
+            sender.flush()
     except Exception as exc:  # never fail a run over tracing
         log.debug("langsmith flush failed: %s", exc)

@@ -6,8 +6,9 @@ within 1.15x of it.
 
 Each run is a fresh workspace and goes the whole paid path: the gateway computes keys and
 estimates, the budget gate admits and reserves the batch, the runner calls the engine under the
-provider's limit, and every result is stored as media, a generation row, a ledger entry and a
-finished job. Two providers:
+provider's limit, checks each image (it must decode at the planned aspect ratio:
+`aiuteur/engines/output_check.py`), and every result is stored as media, a generation row, a
+ledger entry and a finished job. Two providers:
 
 - `loopback`: a minimal HTTP image server on 127.0.0.1 and an engine calling it with urllib;
 - `gemini-sdk`: the real google-genai SDK (aiuteur's Gemini image engine) against the Gemini

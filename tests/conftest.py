@@ -44,6 +44,14 @@ def no_network():
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def no_configured_engines(monkeypatch):
+    """Tests choose their engines: a developer's AIUTEUR_*_ENGINE must not reach them (it would
+    switch every `run` and Panel action to that engine)."""
+    for name in ("AIUTEUR_TEXT_ENGINE", "AIUTEUR_IMAGE_ENGINE", "AIUTEUR_VIDEO_ENGINE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "ws.duckdb") as s:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -14,7 +13,7 @@ from rich.table import Table
 def _rows(kind: Optional[str]) -> list[dict]:
     from aiuteur.costs.prices import UnknownPrice, load_prices
     from aiuteur.engines import capabilities
-    from aiuteur.engines.providers.keys import KEY_ENV
+    from aiuteur.engines.providers.keys import KEY_ENV, key_set
 
     prices = load_prices()
     rows = []
@@ -26,10 +25,19 @@ def _rows(kind: Optional[str]) -> list[dict]:
         except UnknownPrice:
             price = None
         names = row["keys"] or list(KEY_ENV.get(engine_id.partition(":")[0], ()))
-        row["key_set"] = any(os.environ.get(n, "").strip() for n in names) if names else True
+        row["key_set"] = key_set(engine_id.partition(":")[0], names)
         row["price"] = price
         rows.append(row)
     return rows
+
+
+def _provider_rows(kind: Optional[str]) -> list[dict]:
+    """Every registered provider (built-in and plug-in): where it comes from, whether it is local,
+    and the ids it serves (`provider:*` when it takes any model name)."""
+    from aiuteur.engines.registry import registered
+
+    return [{"kind": p.kind, "provider": p.provider, "source": p.source, "hook": p.hook, "local": p.local,
+             "ids": p.ids() or [f"{p.provider}:*"]} for p in registered(kind)]
 
 
 def _accepts(row: dict) -> str:
@@ -66,19 +74,25 @@ def register(app: typer.Typer) -> None:
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
-        """List the real engines: what each model accepts (the capability matrix), price, key set or not."""
+        """List the engines: the real models (what each accepts, price, key set or not), then every
+        provider built in or added by a plug-in, with its ids."""
         from aiuteur.engines.config import resolve
+        from aiuteur.engines.registry import plugin_problems
 
         if kind is not None and kind not in ("text", "image", "video"):
             raise ValueError(f"--kind must be text, image or video, not {kind!r}")
         rows = _rows(kind)
+        provider_rows = _provider_rows(kind)
+        problems = plugin_problems()
         choice = None
         if project is not None:
             with _store(workspace) as store:
                 found = store.get_project(project)
                 choice = resolve(store, found)
         if as_json:
-            out: dict = {"engines": rows}
+            out: dict = {"engines": rows, "providers": provider_rows,
+                         "plugin_errors": [{"name": p.name, "hook": p.hook, "source": p.source, "reason": p.reason}
+                                           for p in problems]}
             if choice is not None:
                 out["project"] = {"ids": choice.ids(), "sources": choice.sources}
             print(json.dumps(out, indent=2))
@@ -94,6 +108,16 @@ def register(app: typer.Typer) -> None:
             table.add_row(row["engine_id"], row["kind"], status, _accepts(row), price_text,
                           f"{keys} ({'set' if row['key_set'] else 'not set'})" if row["keys"] else "-")
         console.print(table)
+        providers = Table(title="providers (built in, and plug-ins from the aiuteur.engines entry points)")
+        for column in ("kind", "provider", "ids", "from", "runs"):
+            providers.add_column(column)
+        for row in provider_rows:
+            providers.add_row(row["kind"], row["provider"], ", ".join(row["ids"]), row["source"],
+                              "local, free" if row["local"] else "paid: jobs + budget gate")
+        console.print(providers)
+        for problem in problems:
+            console.print(f"[yellow]plug-in skipped[/] {problem.name} ({problem.hook}, from {problem.source}): "
+                          f"{problem.reason}", markup=True, highlight=False)
         if choice is not None:
             console.print(f"project {project}: " + ", ".join(f"{k} {v} ({choice.sources[k]})" for k, v in choice.ids().items()))
 

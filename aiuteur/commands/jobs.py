@@ -5,6 +5,7 @@ Thin: each command calls `aiuteur.jobs` or `aiuteur.costs.budgets` and prints th
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -17,9 +18,33 @@ def _job_row(job) -> dict:
         "id": job.id, "batch_id": job.batch_id, "stage": job.stage, "kind": job.kind, "engine": job.engine,
         "status": job.status, "attempts": job.attempts, "estimated_cost": job.estimated_cost,
         "operation_id": job.operation_id, "error": job.error, "provider_reason": job.provider_reason,
-        "generation_id": job.generation_id, "created_at": job.created_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "start_uncertain": job.start_uncertain, "generation_id": job.generation_id,
+        "created_at": job.created_at.isoformat(), "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }
+
+
+def _detail(job) -> str:
+    """Why a job is where it is: its error (e.g. "output rejected: image did not decode ..."), an
+    uncertain start, or its operation id; with the provider's reason."""
+    error = (job.error or "").removeprefix("OutputRejected: ")
+    if job.start_uncertain:
+        detail = "start sent, no answer saved: may already be bought (aiuteur resume decides)"
+    else:
+        detail = error or job.operation_id or ""
+    if job.provider_reason and job.provider_reason not in detail:
+        detail += f" ({job.provider_reason})"
+    return detail
+
+
+def _uncertain_row(start) -> dict:
+    return {"job_id": start.job_id, "engine": start.engine, "stage": start.stage, "prompt": start.prompt,
+            "sent_at": start.sent_at.isoformat() if start.sent_at else None,
+            "possible_cost_usd": start.possible_cost_usd}
+
+
+def _interactive() -> bool:
+    """Whether a person can answer a prompt (a script or a pipe gets the typed refusal instead)."""
+    return sys.stdin.isatty()
 
 
 def _counts(counts) -> dict:
@@ -65,11 +90,8 @@ def register(app: typer.Typer) -> None:
             colours = {"done": "green", "running": "cyan", "queued": "yellow", "failed": "red", "cancelled": "dim"}
             table = Table("job", "stage", "engine", "status", "tries", "est.", "operation / error")
             for job in rows:
-                detail = job.error or job.operation_id or ""
-                if job.provider_reason and job.provider_reason not in detail:
-                    detail += f" ({job.provider_reason})"
                 table.add_row(job.id, job.stage, job.engine, f"[{colours[job.status]}]{job.status}[/]",
-                              str(job.attempts), _money(job.estimated_cost), detail[:80])
+                              str(job.attempts), _money(job.estimated_cost), _detail(job)[:160])
             console.print(table)
 
     @app.command("cancel")
@@ -104,30 +126,67 @@ def register(app: typer.Typer) -> None:
     @_guard
     def resume_command(
         project: str = typer.Argument(..., help="Project name or id."),
+        rebuy_uncertain: bool = typer.Option(
+            False, "--rebuy-uncertain",
+            help="Buy again the video starts that may already be bought (their answer was lost in a crash)."),
+        skip_uncertain: bool = typer.Option(
+            False, "--skip-uncertain", help="Do not buy those starts again: cancel their jobs."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
-        """Finish the jobs a stopped process left open, re-polling video operations; nothing paid twice."""
+        """Finish the jobs a stopped process left open, re-polling video operations; nothing paid twice,
+        and a start that may already be bought is bought again only if you say so."""
         from aiuteur import jobs
         from aiuteur.jobs.recovery import resume_project
 
+        if rebuy_uncertain and skip_uncertain:
+            raise ValueError("give --rebuy-uncertain or --skip-uncertain, not both")
         with _store(workspace) as store:
             found = store.get_project(project)
+            policy = "rebuy" if rebuy_uncertain else "skip" if skip_uncertain else "refuse"
+            if policy == "refuse" and not as_json and _interactive():
+                policy = _ask_about_uncertain(store, found)
             last: list = []
-            report = resume_project(store, found, on_progress=last.append if as_json else
+            report = resume_project(store, found, uncertain=policy, on_progress=last.append if as_json else
                                     (lambda c: console.print(f"  {c}", highlight=False)))
             counts = jobs.progress(store, found)
             failed = [_job_row(r.job) for r in report.results if r.job.status == "failed"]
+            uncertain = [{**_uncertain_row(s), "decision": report.decision} for s in report.uncertain]
             if as_json:
-                print(json.dumps({"counts": _counts(counts), "failed": failed, "clips_filed": report.clips_filed},
-                                 indent=2))
+                print(json.dumps({"counts": _counts(counts), "failed": failed, "clips_filed": report.clips_filed,
+                                  "uncertain": uncertain}, indent=2))
                 return
+            if report.uncertain:
+                done = {"rebuy": "bought again", "skip": "cancelled", "leave": "left open"}[report.decision]
+                console.print(f"{len(report.uncertain)} uncertain video start(s) {done}")
             if not report.results:
-                console.print(f"{found.name}: no open jobs ({counts})")
+                console.print(f"{found.name}: {'nothing else to resume' if counts.open else 'no open jobs'} ({counts})")
                 return
             console.print(f"{found.name}: {counts}; {report.clips_filed} shot clip(s) filed")
             for row in failed:
                 console.print(f"[red]failed[/] {row['id']} {row['engine']}: {row['error']}")
+
+    def _ask_about_uncertain(store, found) -> str:
+        """List the starts that may already be bought, with what they may cost, and ask what to do."""
+        from aiuteur import jobs
+
+        starts = jobs.uncertain_starts(store, found)
+        if not starts:
+            return "refuse"
+        total = sum(s.possible_cost_usd for s in starts)
+        console.print(f"[yellow]{len(starts)} video start(s) may already be bought[/]: the provider got the request, "
+                      f"the process stopped before its answer was saved, and the provider cannot be searched for it.")
+        table = Table("job", "engine", "may have cost", "prompt")
+        for start in starts:
+            table.add_row(start.job_id, start.engine, _money(start.possible_cost_usd), start.prompt[:60])
+        console.print(table)
+        choices = {"b": "rebuy", "s": "skip", "l": "leave"}
+        while True:
+            choice = str(typer.prompt(f"Buy them again (up to {_money(total)} more) [b], skip them (cancel) [s], "
+                                      f"or leave them open for later [l]?", default="l")).strip().lower()
+            if choice in choices:
+                return choices[choice]
+            console.print("answer b, s or l")
 
     @app.command("budget")
     @_guard

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -12,7 +11,9 @@ from rich.table import Table
 
 
 def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "film"
+    from aiuteur.store.projects import name_for_title
+
+    return name_for_title(title)  # letters of any script kept; an emoji-only title gets film-<hash>
 
 
 def _dump(data: object) -> None:
@@ -87,21 +88,30 @@ def register(app: typer.Typer) -> None:
         until: str = typer.Option("script", "--until", help="Last stage to run: a slug (treatment, beats, script, assets...) or number."),
         lock_defaults: bool = typer.Option(False, "--lock-defaults", help="Pass every gate with its default instead of stopping."),
         out: Optional[Path] = typer.Option(None, "--out", help="Delivery folder (used when running to stage 12)."),
+        text_engine: Optional[str] = typer.Option(None, "--text", help="Text engine id (default: $AIUTEUR_TEXT_ENGINE, the project's, else offline)."),
+        image_engine: Optional[str] = typer.Option(None, "--image", help="Image engine id (default: $AIUTEUR_IMAGE_ENGINE, the project's, else offline)."),
+        video_engine: Optional[str] = typer.Option(None, "--video", help="Video engine id (default: $AIUTEUR_VIDEO_ENGINE, the project's, else offline)."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
         """Run the stages up to --until; stops at the first gate a person must pass unless --lock-defaults."""
+        from aiuteur.engines.config import engines_for
         from aiuteur.pipeline import run
         from aiuteur.stages.catalog import stage
         from aiuteur.stages.status import project_status
 
-        info = stage(until)
+        try:
+            info = stage(until)  # before the workspace is opened: a bad --until writes nothing
+        except ValueError as exc:
+            raise ValueError(f"--until: {exc}") from None
         with _store(workspace) as store:
             found = store.get_project(project)
-            report = run(store, found, until=info.slug, auto_lock=lock_defaults, out_dir=out)
+            # a bad engine id or a missing key fails here, before any stage runs
+            engines = engines_for(store, found, text=text_engine, image=image_engine, video=video_engine)
+            report = run(store, found, engines, until=info.slug, auto_lock=lock_defaults, out_dir=out)
             rows = project_status(store, found)
         if as_json:
-            _dump({"project": found.name, "until": info.slug, "phases": report.phases,
+            _dump({"project": found.name, "until": info.slug, "engines": engines.ids(), "phases": report.phases,
                    "stages": [r.model_dump() for r in rows]})
             return
         for r in rows[: info.number]:

@@ -19,6 +19,7 @@ together overrun a cap.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -57,6 +58,32 @@ class ApprovalRequired(BudgetError):
 
 class BudgetWarning(UserWarning):
     """Under *warn*, calls went ahead past the limit."""
+
+
+class InvalidBudget(ValueError):
+    """A budget limit, approval threshold or approval maximum that is not a finite number of
+    dollars >= 0. Refused before anything is written: NaN compares false with everything, so a NaN
+    limit or threshold would switch every spending guard off (and a NaN approval would approve any
+    cost); infinity is no limit at all — say so with `--no-limit` / `None` instead."""
+
+
+#: what each amount is called in messages, and how to set it right (CLI; library in parentheses)
+_HOW = {
+    "budget limit": "`aiuteur budget PROJECT --set USD` or `--no-limit` (set_budget(limit_usd=...))",
+    "approval threshold": "`aiuteur budget PROJECT --approval-threshold USD` or `--no-threshold` "
+                          "(set_budget(approval_threshold_usd=...))",
+    "approval maximum": "`aiuteur approve PROJECT SCOPE --max-usd USD` (approve(max_usd=...))",
+    "confirmation budget": "confirm(budget_usd=USD), or None for the project's budget",
+}
+
+
+def dollars(field: str, value: object) -> float:
+    """`value` as a finite amount of dollars >= 0, else `InvalidBudget` naming `field` and the fix."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    if not ok:
+        raise InvalidBudget(f"the {field} must be a finite number of dollars >= 0, not {value!r}: "
+                            f"set it with {_HOW.get(field, 'a number like 25.00')}")
+    return float(value)  # type: ignore[arg-type]
 
 
 class Budget(BaseModel):
@@ -100,6 +127,9 @@ def get_budget(store: Store, project: Project) -> Budget:
     rows = store.db.rows("SELECT * FROM budgets WHERE project_id = ?", [project.id])
     if rows:
         row = rows[0]
+        for field, column in (("budget limit", "limit_usd"), ("approval threshold", "approval_threshold_usd")):
+            if row[column] is not None:  # a NaN stored before it was refused must not switch the guards off
+                dollars(field, row[column])
         return Budget(project_id=project.id, limit_usd=row["limit_usd"], mode=row["mode"],
                       approval_threshold_usd=row["approval_threshold_usd"], stored=True)
     limit = project.config.budget_usd
@@ -118,9 +148,8 @@ def set_budget(store: Store, project: Project, *, limit_usd: float | None | obje
     mode = mode or current.mode
     if mode not in MODES:
         raise ValueError(f"budget mode {mode!r} is not one of {', '.join(MODES)}")
-    for name, value in (("limit", limit), ("approval threshold", threshold)):
-        if value is not None and (not isinstance(value, (int, float)) or value < 0):
-            raise ValueError(f"the budget {name} must be a number of dollars >= 0, not {value!r}")
+    limit = None if limit is None else dollars("budget limit", limit)
+    threshold = None if threshold is None else dollars("approval threshold", threshold)
     if mode in ("cap", "warn") and limit is None:
         raise ValueError(f"budget mode {mode!r} needs a limit: set one (CLI: --set USD)")
     with store.db.transaction():
@@ -144,10 +173,9 @@ def approve(store: Store, project: Project, scope: str, *, max_usd: float, appro
     scope = scope.strip()
     if not scope:
         raise ValueError("an approval needs a scope: the idempotency key or scope the refusal named")
-    if max_usd < 0:
-        raise ValueError(f"max_usd must be >= 0, not {max_usd}")
+    max_usd = dollars("approval maximum", max_usd)
     approval = Approval(id=f"apr_{uuid.uuid4().hex[:12]}", project_id=project.id, scope=scope,
-                        max_usd=round(float(max_usd), 6), approved_by=approved_by, created_at=utcnow())
+                        max_usd=round(max_usd, 6), approved_by=approved_by, created_at=utcnow())
     with store.db.transaction():
         store.db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
                          [approval.id, project.id, approval.scope, approval.max_usd, approved_by, approval.created_at])
@@ -158,10 +186,9 @@ def approve(store: Store, project: Project, scope: str, *, max_usd: float, appro
 def approve_many(store: Store, project: Project, scopes: Sequence[tuple[str, float]], *,
                  approved_by: str = "user") -> int:
     """Approve several scopes at once (the stage-11 confirmation approves every shot's clip)."""
+    scopes = [(scope, dollars("approval maximum", max_usd)) for scope, max_usd in scopes]  # all checked first
     with store.db.transaction():
         for scope, max_usd in scopes:
-            if max_usd < 0:
-                raise ValueError(f"max_usd must be >= 0, not {max_usd}")
             store.db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
                              [f"apr_{uuid.uuid4().hex[:12]}", project.id, scope, round(float(max_usd), 6),
                               approved_by, utcnow()])
@@ -193,6 +220,10 @@ def admit(store: Store, project: Project, items: Sequence[Admission]) -> None:
     """
     if not items:
         return
+    unpriced = [i for i in items if not math.isfinite(i.estimate_usd) or i.estimate_usd < 0]
+    if unpriced:  # a NaN estimate would pass every comparison below
+        raise BudgetError(f"{unpriced[0].engine}: the call has no usable estimate ({unpriced[0].estimate_usd!r} USD); "
+                          "check its entry in data/prices.json")
     with store.db.transaction():
         budget = get_budget(store, project)
         threshold = budget.approval_threshold_usd
@@ -226,6 +257,6 @@ def admit(store: Store, project: Project, items: Sequence[Admission]) -> None:
 
 __all__ = [
     "Admission", "Approval", "ApprovalRequired", "Budget", "BudgetError", "BudgetExceeded", "BudgetMode",
-    "BudgetStatus", "BudgetWarning", "MODES", "admit", "approvals", "approve", "approve_many", "budget_status", "get_budget",
+    "BudgetStatus", "BudgetWarning", "InvalidBudget", "MODES", "admit", "dollars", "approvals", "approve", "approve_many", "budget_status", "get_budget",
     "is_approved", "set_budget",
 ]

@@ -5,15 +5,20 @@ life is three kinds of row: its estimate is *reserved* before it may start (so c
 cannot together overrun a budget), the reservation is *released* when the call ends (a negative
 amount), and what the provider bills is *charged*. Failed and cancelled calls release and charge
 what the provider bills for them — usually nothing.
+
+Notes quote provider errors ("failed call: ..."), so they are scrubbed of API keys as they are
+written (`aiuteur.engines.secrets`), whoever wrote the note.
 """
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
+from aiuteur.engines.secrets import scrub_text
 from aiuteur.store import Store
 from aiuteur.store.database import utcnow
 
@@ -45,12 +50,19 @@ class LedgerTotals(BaseModel):
 
 def _add(store: Store, project_id: str, entry: Entry, amount: float, *, engine: str, job_id: str | None,
          generation_id: str | None = None, note: str = "") -> str:
+    _finite(amount)
     entry_id = f"led_{uuid.uuid4().hex[:16]}"
     store.db.execute(
         "INSERT INTO cost_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [entry_id, project_id, job_id, generation_id, engine, entry, round(float(amount), 6), note, utcnow()],
+        [entry_id, project_id, job_id, generation_id, engine, entry, round(float(amount), 6), scrub_text(note), utcnow()],
     )
     return entry_id
+
+
+def _finite(amount: float) -> None:
+    """A NaN or infinite amount would make every later budget comparison false: refuse it."""
+    if not isinstance(amount, (int, float)) or not math.isfinite(amount):
+        raise ValueError(f"a ledger amount must be a finite number of dollars, not {amount!r}")
 
 
 def reserve(store: Store, project_id: str, job_id: str, engine: str, amount: float, note: str = "estimate") -> str:
@@ -63,6 +75,9 @@ def reserve_many(store: Store, project_id: str, items: list[tuple[str, str, floa
     if not items:
         return
     now = utcnow()
+    note = scrub_text(note)
+    for _, _, amount in items:
+        _finite(amount)
     params: list = []
     for job_id, engine, amount in items:
         params.extend([f"led_{uuid.uuid4().hex[:16]}", project_id, job_id, None, engine, "reserve",

@@ -1,15 +1,19 @@
-"""Choosing engines is configuration: per project, overridden by environment, overridden by flags.
+"""Which engines a run uses: one resolution, the same from every entry point.
 
-Order, for each kind (text, image, video), first found wins:
-1. an explicit id (a CLI flag such as `aiuteur demo --video veo:veo-3.1-fast-generate-preview`, or a
-   keyword argument),
+For each kind (text, image, video) the first of these wins:
+1. an explicit id: a CLI flag (`aiuteur demo|run --image example:storyboard-blue`) or a keyword
+   argument (`engines_for(store, project, image=...)`),
 2. the environment: AIUTEUR_TEXT_ENGINE, AIUTEUR_IMAGE_ENGINE, AIUTEUR_VIDEO_ENGINE,
-3. the project's engine settings (`set_project_engines`), a versioned record under the artifact key
-   `settings/engines`, so who switched a project to which model, and when, stays in its history,
+3. the project's engine settings (`set_project_engines`, CLI `aiuteur use-engines`), a versioned
+   record under the artifact key `settings/engines`, so who switched a project to which model, and
+   when, stays in its history,
 4. the offline engine (free, no network).
 
-Ids are checked when chosen (a known provider for the kind, not a retired model); keys are checked
-when the engines are built, before any stage runs.
+`aiuteur demo`, `run`, `resume` (through the engine ids its jobs recorded), `pipeline.run` when no
+engines are given, the Panel models and the notebooks all call `engines_for` — nothing else picks
+engines. Ids resolve through the registry, so plug-in engines (entry-point group `aiuteur.engines`)
+are chosen exactly like built-in ones. Ids are checked when chosen (a provider that serves the
+kind, not a retired model); keys are checked when the engines are built, before any stage runs.
 """
 from __future__ import annotations
 
@@ -20,13 +24,12 @@ from typing import Literal, Mapping
 from pydantic import BaseModel, ConfigDict
 
 from aiuteur.engines import capabilities
-from aiuteur.engines.registry import Engines, UnknownEngine, providers
+from aiuteur.engines.registry import KINDS, OFFLINE, Engines, UnknownEngine, provider_of
 
 Kind = Literal["text", "image", "video"]
-KINDS: tuple[Kind, ...] = ("text", "image", "video")
 ENV: dict[str, str] = {"text": "AIUTEUR_TEXT_ENGINE", "image": "AIUTEUR_IMAGE_ENGINE", "video": "AIUTEUR_VIDEO_ENGINE"}
-OFFLINE: dict[str, str] = {"text": "offline:draft-writer", "image": "offline:storyboard", "video": "offline:animatic"}
-SETTINGS_KEY = "settings/engines"
+SETTINGS_KEY = "settings/engines"  # a setting, not a stage's output (stages.catalog.is_setting)
+_WHERE = {"flag": "--{kind}", "env": "${env}", "project": "the project's engine settings (aiuteur use-engines)"}
 
 
 class EngineSettings(BaseModel):
@@ -57,12 +60,11 @@ class EngineChoice:
 
 
 def check_id(kind: str, engine_id: str) -> str:
-    """`engine_id` if it names a known provider for `kind` and is not a retired model."""
-    provider, _, model = engine_id.strip().partition(":")
-    known = providers(kind)
-    if not model or provider not in known:
-        raise UnknownEngine(f"no {kind} engine {engine_id!r}: ids are provider:model with provider one of "
-                            f"{', '.join(sorted(known))} (see `aiuteur engines`)")
+    """`engine_id` if a registered provider (built-in or plug-in) serves it for `kind` and it is not
+    a retired model; `UnknownEngine` names the providers that would."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown engine kind {kind!r}: choose from {', '.join(KINDS)}")
+    provider_of(kind, engine_id)
     caps = capabilities.lookup(engine_id)
     if caps is not None and caps.status == "retired":
         capabilities.require(engine_id, kind)  # raises RetiredModel with the date
@@ -98,7 +100,10 @@ def resolve(store=None, project=None, *, text: str | None = None, image: str | N
     for kind in KINDS:
         for source, value in (("flag", flags[kind]), ("env", environ.get(ENV[kind])), ("project", stored.get(kind))):
             if value and value.strip():
-                chosen[kind], sources[kind] = check_id(kind, value), source
+                try:
+                    chosen[kind], sources[kind] = check_id(kind, value), source
+                except UnknownEngine as exc:  # say where the bad id came from, so it can be fixed there
+                    raise UnknownEngine(f"{_WHERE[source].format(kind=kind, env=ENV[kind])}: {exc}") from exc
                 break
         else:
             chosen[kind], sources[kind] = OFFLINE[kind], "default"

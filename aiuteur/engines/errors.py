@@ -21,6 +21,7 @@ The runner reads errors by their attributes (`retryable`, `retry_after`, `reason
 from __future__ import annotations
 
 from aiuteur.engines.protocols import EngineError, Usage
+from aiuteur.engines.secrets import scrub_optional, scrub_text
 
 
 class ProviderError(EngineError):
@@ -29,7 +30,7 @@ class ProviderError(EngineError):
     def __init__(self, message: str, *, reason: str | None = None, status: int | None = None,
                  billed: Usage | None = None) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.reason = scrub_optional(reason)
         self.status = status
         self.billed = billed
 
@@ -119,12 +120,13 @@ def is_operation_failed(exc: BaseException) -> bool:
 
 
 def provider_reason(exc: BaseException) -> str | None:
-    """The provider's words for a failure: its `reason`, else the message of a final provider error."""
+    """The provider's words for a failure: its `reason`, else the message of a final provider error
+    (scrubbed of keys: providers echo them)."""
     reason = getattr(exc, "reason", None)
     if reason:
-        return str(reason)
+        return scrub_text(str(reason))
     if isinstance(exc, EngineError) and not is_retryable(exc) and getattr(exc, "status", None) is not None:
-        return str(exc)
+        return scrub_text(str(exc))
     return None
 
 
@@ -140,8 +142,11 @@ def billed_usage(exc: BaseException, estimate: Usage) -> Usage:
 
 
 def describe(exc: BaseException) -> str:
-    """`TypeName: message` — what the job and the generation keep as the error."""
-    return f"{type(exc).__name__}: {exc}"
+    """`TypeName: message` — what the job, the generation and the ledger keep as the error.
+
+    Scrubbed of API keys here too: an SDK exception that was not translated into a typed error
+    (and so not scrubbed when made) may still quote the key or the request's headers."""
+    return scrub_text(f"{type(exc).__name__}: {exc}")
 
 
 __all__ = [

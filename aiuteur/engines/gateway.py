@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from aiuteur import tracing
 from aiuteur.costs.prices import load_prices
 from aiuteur.engines.errors import describe
 from aiuteur.engines.protocols import (
-    EngineError, ImageEngine, ImageRequest, MediaResult, TextEngine, TextRequest, Usage, VideoEngine, VideoRequest,
+    EngineError, ImageEngine, ImageRequest, MediaResult, SpeechEngine, SpeechRequest, TextEngine, TextRequest, Usage,
+    VideoEngine, VideoRequest,
 )
 from aiuteur.engines.templates import Template
 from aiuteur.models.media import MediaRef
@@ -43,7 +45,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from aiuteur.jobs.models import Job
 
 M = TypeVar("M", bound=BaseModel)
-REQUESTS: dict[str, type[BaseModel]] = {"text": TextRequest, "image": ImageRequest, "video": VideoRequest}
+REQUESTS: dict[str, type[BaseModel]] = {"text": TextRequest, "image": ImageRequest, "video": VideoRequest,
+                                         "speech": SpeechRequest}
+MEDIA_KINDS: tuple[str, ...] = ("image", "video", "speech")  # kinds whose output is a file in the media store
 
 
 @dataclass(frozen=True)
@@ -92,18 +96,47 @@ def idempotency_key(engine_id: str, kind: str, request: BaseModel, extra: dict[s
 
 
 def is_paid(engine_id: str) -> bool:
-    """Everything but the built-in offline engines goes through jobs and the budget gate."""
-    return engine_id.partition(":")[0] != "offline"
+    """Everything but local engines (offline, and plug-ins registered `local=True`) goes through
+    jobs and the budget gate."""
+    from aiuteur.engines.registry import is_local
+
+    return not is_local(engine_id)
 
 
-def estimate_usage(kind: str, request: BaseModel, engine_id: str | None = None) -> Usage:
-    """What a call will consume, priced before it is made. A clip is billed at the length the
-    model makes for the shot (Veo makes 4, 6 or 8 s), not the shot's own length."""
+def estimate_usage(kind: str, request: BaseModel, engine_id: str | None = None,
+                   schema: type[BaseModel] | None = None) -> Usage:
+    """The most a call can bill, for engines that do not say so themselves (`call_estimate`).
+
+    The budget gate reserves this before the call starts, so it is a ceiling, not a guess: a text
+    call's input at one token per byte sent (no tokenizer makes more tokens than bytes), the schema
+    counted twice (providers rewrite it) plus the providers' framing, and its output at the
+    max-tokens limit every real text engine sends (`AIUTEUR_MAX_OUTPUT_TOKENS`); one image; a clip
+    at the length the model makes for the shot (Veo makes 4, 6 or 8 s), not the shot's own length."""
     if kind == "text":
-        return Usage(input_tokens=_tokens(request.system + request.prompt), output_tokens=2000)  # type: ignore[attr-defined]
+        from aiuteur.engines.providers import keys
+        from aiuteur.engines.providers.text import PROMPT_OVERHEAD_TOKENS
+
+        text = request.system + request.prompt  # type: ignore[attr-defined]
+        schema_bytes = len(json.dumps(schema.model_json_schema()).encode()) if schema is not None else 0
+        return Usage(input_tokens=len(text.encode()) + 2 * schema_bytes + PROMPT_OVERHEAD_TOKENS,
+                     output_tokens=keys.max_output_tokens())
     if kind == "image":
         return Usage(images=1)
+    if kind == "speech":  # the line's text in, its audio out (aiuteur.sound.tts)
+        from aiuteur.sound.tts import speech_usage_ceiling
+
+        return speech_usage_ceiling(request)  # type: ignore[arg-type]
     return Usage(video_seconds=billed_video_seconds(engine_id, request.duration))  # type: ignore[attr-defined]
+
+
+def call_estimate(engine: Any, kind: str, request: BaseModel, schema: type[BaseModel] | None = None) -> Usage:
+    """What the budget gate reserves for a call: the engine's own `estimate` where it has one (it
+    knows its provider's billing: retries inside the call, image size and quality, clip length and
+    audio), else `estimate_usage`."""
+    own = getattr(engine, "estimate", None)
+    if callable(own):
+        return own(request, schema) if kind == "text" else own(request)
+    return estimate_usage(kind, request, getattr(engine, "id", None), schema)
 
 
 def billed_video_seconds(engine_id: str | None, seconds: float) -> float:
@@ -164,6 +197,16 @@ def generate_videos(store: Store, items: Sequence[tuple[Call, VideoRequest]], en
     return _media_batch(store, "video", items, engine, lambda request: engine.video(request))
 
 
+def generate_speech(store: Store, call: Call, engine: SpeechEngine, request: SpeechRequest) -> tuple[MediaRef, Outcome]:
+    """One spoken line (audio in the media store), paid once like an image."""
+    return _one(generate_speeches(store, [(call, request)], engine))
+
+
+def generate_speeches(store: Store, items: Sequence[tuple[Call, SpeechRequest]], engine: SpeechEngine) -> Iterator[BatchItem]:
+    """Many lines at once; see `generate_images`."""
+    return _media_batch(store, "speech", items, engine, lambda request: engine.speak(request))
+
+
 def _one(results: Iterator[BatchItem]) -> tuple[Any, Outcome]:
     [item] = list(results)
     if item.error is not None:
@@ -222,7 +265,7 @@ def _paid_batch(store: Store, kind: str, items: Sequence[tuple[Call, BaseModel]]
             project=call.project, kind=kind, stage=call.stage, engine=engine.id, key=key, request=request,
             template_id=call.template.id, template_version=call.template.version,
             input_versions=tuple(v.id for v in call.inputs),
-            estimate_usd=prices.cost(engine.id, estimate_usage(kind, request, engine.id)), scopes=scopes,
+            estimate_usd=prices.cost(engine.id, call_estimate(engine, kind, request, schema)), scopes=scopes,
             schema=f"{schema.__module__}:{schema.__qualname__}" if schema is not None else None,
         ))
         wanted.append(index)
@@ -264,12 +307,18 @@ def _note(generation: GenerationRecord) -> str | None:
 
 # -- what the job runner calls back ---------------------------------------------------------------
 def already_paid(store: Store, kind: str, key: str) -> GenerationRecord | None:
-    """A successful generation for this key whose output is still usable (its media file exists)."""
+    """A successful generation for this key whose output is still usable (its media file exists and,
+    for a paid engine, passes the output check: `aiuteur.engines.output_check.reusable`)."""
     generation = store.fulfilled_generation(key)
     if generation is None:
         return None
-    if kind in ("image", "video") and not store.has_media(MediaRef.model_validate(generation.output)):
+    if kind in MEDIA_KINDS and not store.has_media(MediaRef.model_validate(generation.output)):
         return None
+    if kind in ("image", "video") and is_paid(generation.engine):
+        from aiuteur.engines import output_check
+
+        if not output_check.reusable(store, generation):
+            return None
     return generation
 
 
@@ -361,8 +410,3 @@ def _record(store: Store, call: Call, engine_id: str, kind: str, prompt: str, re
         ))
         span.outputs.update(generation=generation_id, usage=usage.model_dump())
     return output, Outcome(generation_id, False, extra["output"].get("note") if isinstance(extra["output"], dict) else None)
-
-
-def _tokens(text: str) -> int:
-    """A provider-neutral estimate (about four characters a token) for pricing before a call."""
-    return max(1, len(text) // 4)

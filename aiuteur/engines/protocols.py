@@ -15,12 +15,17 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Usage(BaseModel):
-    """What a call consumed, in the units providers bill."""
+    """What a call consumed, in the units providers bill. `input_image_tokens` are input images
+    counted as tokens (gpt-image-1 bills them apart from text). `tier` is the price tier the units
+    are billed at when a model has several (an image's `size/quality`, a clip's
+    `resolution/audio|silent`): see `aiuteur.costs.prices`; None is the model's base price."""
 
     input_tokens: int = 0
+    input_image_tokens: int = 0
     output_tokens: int = 0
     images: int = 0
     video_seconds: float = 0.0
+    tier: str | None = None
 
 
 class TextRequest(BaseModel):
@@ -54,6 +59,23 @@ class VideoRequest(BaseModel):
     height: int
     start_frame: Path
     end_frame: Path | None = None
+    context: dict[str, Any] = {}
+    seed: int = 0
+
+
+class SpeechRequest(BaseModel):
+    """One line to speak. `prompt` is the words; `voice` the engine's own voice id; `instructions`
+    what an instructable model is told about delivery (the voice's description, the parenthetical);
+    `pitch` in semitones and `pace` as a speed factor, for engines that take them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    voice: str
+    instructions: str = ""
+    pitch: float = 0.0
+    pace: float = 1.0
+    language: str = "en"
     context: dict[str, Any] = {}
     seed: int = 0
 
@@ -92,5 +114,20 @@ class VideoEngine(Protocol):
     def video(self, request: VideoRequest) -> MediaResult: ...
 
 
+@runtime_checkable
+class SpeechEngine(Protocol):
+    id: str
+
+    def speak(self, request: SpeechRequest) -> MediaResult: ...
+
+
 class EngineError(Exception):
-    """An engine call failed; the generation row holds the details."""
+    """An engine call failed; the generation row holds the details.
+
+    Its message is scrubbed of API keys when it is made (`aiuteur.engines.secrets`): providers echo
+    keys in error bodies, and every engine error ends up stored, logged or printed."""
+
+    def __init__(self, *args: object) -> None:
+        from aiuteur.engines.secrets import scrub_text
+
+        super().__init__(*(scrub_text(a) if isinstance(a, str) else a for a in args))

@@ -13,7 +13,7 @@ placement, what each format keeps) are documented in ``media.py``,
 
 from .errors import ExportError
 from .media import path_from_target_url, target_url_for_path
-from .models import CutClip, ExportPaths
+from .models import AudioStem, CutClip, ExportPaths
 from .pipeline import export_cut
 from .rates import NTSC_FILM, SUPPORTED_RATES, normalize_rate
 from .readback import read_back, summarize_cut, summarize_reels, verify_exports
@@ -24,6 +24,7 @@ from .writers import write_exports
 
 __all__ = [
     "AIUTEUR_KEY",
+    "AudioStem",
     "NTSC_FILM",
     "SCENE_MARKER_COLOR",
     "SUPPORTED_RATES",

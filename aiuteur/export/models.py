@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .rates import normalize_rate
 from .text import clean_text
 
-__all__ = ["CutClip", "ExportPaths"]
+__all__ = ["AudioStem", "CutClip", "ExportPaths"]
 
 # Keys build_timeline writes into clip.metadata["aiuteur"] itself.
 _RESERVED_METADATA_KEYS = ("shot_id", "scene_number", "scene_heading")
@@ -102,6 +102,24 @@ class CutClip(BaseModel):
     def available_frames(self) -> int:
         """Frames known to exist in the media file (for available_range)."""
         return self.media_frames or self.source_start_frame + self.frames
+
+
+class AudioStem(BaseModel):
+    """One sound stem (dialogue, effects, music...) that runs the whole cut from its first frame:
+    an audio track of its own in the .otio and FCP XML (a CMX 3600 EDL keeps picture only)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description='"dialogue", "effects", "music"')
+    media_path: Path = Field(description="the stem's WAV, absolute")
+    frames: int = Field(gt=0, description="its length at the cut's rate (the cut's length)")
+
+    @field_validator("media_path")
+    @classmethod
+    def _absolute_media(cls, value: Path) -> Path:
+        if not value.is_absolute():
+            raise ValueError(f"media_path must be absolute, got {str(value)!r}")
+        return value
 
 
 class ExportPaths(BaseModel):

@@ -32,7 +32,7 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from .errors import ExportError
 from .media import target_url_for_path
-from .models import CutClip
+from .models import AudioStem, CutClip
 from .rates import rate_label
 from .reels import assign_reels
 from .text import clean_text
@@ -184,8 +184,12 @@ def build_timeline(
     *,
     film_metadata: dict | None = None,
     check_media: bool = True,
+    audio: list[AudioStem] | None = None,
 ) -> otio.schema.Timeline:
     """Build the cut as an OTIO timeline (see the module docstring for layout).
+
+    ``audio``: sound stems, each laid on its own audio track (A1, A2...) from
+    the cut's first frame, after the video track.
 
     ``check_media`` (default on) makes a missing render an :class:`ExportError`
     here, instead of an offline clip in the editor later.  Raises
@@ -227,7 +231,28 @@ def build_timeline(
             )
         )
     track.extend(otio_clips)
+    for number, stem in enumerate(audio or [], start=1):
+        timeline.tracks.append(_audio_track(number, stem, rate, check_media))
     return timeline
+
+
+def _audio_track(number: int, stem: AudioStem, rate: float, check_media: bool) -> otio.schema.Track:
+    """Track ``A<number> <name>`` holding the stem as one clip over the whole cut."""
+    if check_media and not stem.media_path.is_file():
+        raise ExportError(f"the {stem.name} stem does not exist", path=stem.media_path)
+    length = RationalTime(stem.frames, rate)
+    reference = otio.schema.ExternalReference(
+        target_url=target_url_for_path(stem.media_path),
+        available_range=TimeRange(RationalTime(0, rate), length),
+    )
+    reference.name = stem.media_path.name
+    clip = otio.schema.Clip(
+        name=clean_text(stem.name), media_reference=reference, source_range=TimeRange(RationalTime(0, rate), length),
+        metadata={AIUTEUR_KEY: {"stem": stem.name}},
+    )
+    track = otio.schema.Track(name=f"A{number} {clean_text(stem.name)}", kind=otio.schema.TrackKind.Audio)
+    track.append(clip)
+    return track
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:

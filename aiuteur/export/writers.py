@@ -53,8 +53,13 @@ def edl_safe_copy(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
       through OTIO therefore gives clip markers at their record frame.
     * The copy also shields the caller's timeline from the EDL writer, which
       edits tracks in place in some cases.
+    * Audio tracks (sound stems) are left out: our EDL is picture only (the
+      CMX 3600 writer takes at most two audio channels, and stems are whole-
+      film files an editor lays in from the .otio or .xml).
     """
     copy = timeline.deepcopy()
+    for track in [t for t in copy.tracks if t.kind == otio.schema.TrackKind.Audio]:
+        copy.tracks.remove(track)
     copy.name = ascii_fold(copy.name or "")
     for track in copy.video_tracks():
         for index, item in enumerate(track):

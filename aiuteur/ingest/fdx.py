@@ -9,6 +9,7 @@ defusedxml: entity expansion and external entities are refused.
 """
 from __future__ import annotations
 
+import re
 from xml.etree.ElementTree import Element as XmlElement
 
 from defusedxml import ElementTree
@@ -30,9 +31,20 @@ _TYPES = {
 }
 
 
+#: the XML prolog: declaration, processing instructions, comments, a DOCTYPE, whitespace
+_PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*", re.DOTALL)
+#: how much prolog is read to find the root element (a comment can be long; a file is 5 MB at most)
+PROLOG_CHARS = 1_000_000
+
+
 def looks_like_fdx(text: str) -> bool:
-    head = text.lstrip()[:400]
-    return head.startswith("<") and "<FinalDraft" in head
+    """The document's root element, after its prolog (however long its comments), is `<FinalDraft`."""
+    text = text.lstrip("\ufeff")
+    if not text.lstrip().startswith("<"):
+        return False
+    prolog = _PROLOG.match(text, 0, min(len(text), PROLOG_CHARS))
+    root = text[prolog.end() if prolog else 0:][:12]
+    return root.startswith("<FinalDraft") and (len(root) == 11 or not root[11].isalnum())
 
 
 def fdx_to_fountain(name: str, text: str) -> str:

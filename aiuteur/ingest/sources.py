@@ -2,7 +2,8 @@
 
 A file's kind comes from its content: `%PDF-` is a PDF; XML with a `<FinalDraft>` root is FDX;
 text that reads as a screenplay (a scene heading and two character cues, by the Fountain parser)
-is Fountain whatever its extension; other text is Markdown when it is named `.md`/`.markdown` or
+is Fountain whatever its extension, and so is a `.fountain` file with at least one scene heading
+(a scene list without dialogue yet); other text is Markdown when it is named `.md`/`.markdown` or
 uses Markdown headings/lists/links, else plain text. Screenplays (Fountain, FDX, screenplay PDFs)
 are kept as Fountain text, so stage 4 can import them as they are.
 
@@ -22,11 +23,14 @@ from aiuteur.ingest.fdx import fdx_to_fountain, looks_like_fdx
 from aiuteur.ingest.pdf import layout_to_fountain, looks_like_screenplay_layout, pdf_pages, plain_text
 from aiuteur.ingest.text import decode_text
 from aiuteur.models.story import InputMode, SourceDocument, SourceKind
+from aiuteur.validate import FileRefused, WrongType, read_regular_file, require_type, unsafe_character
 
 #: the default size limit for one staged file
 MAX_FILE_BYTES = 5 * 1024 * 1024
 #: the most text one source may contribute after extraction
 MAX_TEXT_CHARS = 1_000_000
+#: names a screenplay author gives Fountain files: trusted with a scene heading and no dialogue
+FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
 #: labels given when the caller names none
 DEFAULT_LABELS: dict[str, str] = {"screenplay": "draft script", "prose": "notes"}
 _MARKDOWN = re.compile(r"^(?:#{1,6} \S|[-*+] \S|\d+\. \S|> \S)|\[[^\]]+\]\([^)]+\)|\*\*[^*]+\*\*", re.MULTILINE)
@@ -40,25 +44,27 @@ class StagedFile:
     data: bytes
     label: str | None = None
 
+    def __post_init__(self) -> None:
+        require_type(self.name, str, "StagedFile.name")
+        require_type(self.data, bytes, "StagedFile.data (the file's bytes)")
+        if self.label is not None:
+            require_type(self.label, str, "StagedFile.label")
+
     @classmethod
     def from_path(cls, path: str | Path, label: str | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> "StagedFile":
-        path = Path(path)
+        """A regular file read with a size limit: a folder, a FIFO, a device (/dev/zero) or a file
+        over `max_bytes` is refused before it can hang or fill the memory."""
+        require_type(path, (str, Path), "file path")
         try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise IngestError(str(path), f"cannot be read: {exc.strerror or exc}") from exc
-        if path.is_dir():
-            raise IngestError(str(path), "is a folder, not a file")
-        if size > max_bytes:
-            raise IngestError(str(path), f"is {size:,} bytes; the limit is {max_bytes:,} bytes per file")
-        try:
-            return cls(str(path), path.read_bytes(), label)
-        except OSError as exc:
-            raise IngestError(str(path), f"cannot be read: {exc.strerror or exc}") from exc
+            data = read_regular_file(path, max_bytes)
+        except FileRefused as exc:
+            raise IngestError(exc.path, exc.problem) from exc
+        return cls(str(path), data, label)
 
 
 def read_source(staged: StagedFile, order: int = 0, *, max_bytes: int = MAX_FILE_BYTES) -> SourceDocument:
     """Validate and read one file into a `SourceDocument`; `IngestError` names the file otherwise."""
+    require_type(staged, StagedFile, "staged file (read a path with StagedFile.from_path)")
     name, data = staged.name, staged.data
     if len(data) > max_bytes:
         raise IngestError(name, f"is {len(data):,} bytes; the limit is {max_bytes:,} bytes per file")
@@ -80,7 +86,7 @@ def read_source(staged: StagedFile, order: int = 0, *, max_bytes: int = MAX_FILE
             text, kind, screenplay = fdx_to_fountain(name, text), "fdx", True
         elif Path(name).suffix.lower() == ".fdx":
             raise IngestError(name, "is named .fdx but is not Final Draft XML (no <FinalDraft> root)")
-        elif is_screenplay(text):
+        elif is_screenplay(text) or Path(name).suffix.lower() in FOUNTAIN_SUFFIXES and has_scene_heading(text):
             kind, screenplay = "fountain", True
         else:
             screenplay = False
@@ -90,6 +96,8 @@ def read_source(staged: StagedFile, order: int = 0, *, max_bytes: int = MAX_FILE
     label = (staged.label or DEFAULT_LABELS["screenplay" if screenplay else "prose"]).strip()
     if not label or len(label) > 60:
         raise IngestError(name, "needs a label of 1-60 characters (e.g. notes, draft script, world bible)")
+    if unsafe_character(label, multiline=False):
+        raise IngestError(name, "has a label with control characters or escape sequences: give a plain label")
     return SourceDocument(
         name=Path(name).name, label=label, kind=kind, order=order, sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data), encoding=encoding, pages=pages, screenplay=screenplay, text=text,
@@ -99,6 +107,9 @@ def read_source(staged: StagedFile, order: int = 0, *, max_bytes: int = MAX_FILE
 def read_sources(files: Sequence[StagedFile], *, max_bytes: int = MAX_FILE_BYTES) -> list[SourceDocument]:
     """Every file read in the given order; all problems are collected and raised together, so a
     person fixes them in one go (and nothing is written when any file is refused)."""
+    if isinstance(files, (str, bytes, Path, StagedFile)):
+        raise WrongType("files: expected a list of StagedFile, got a single "
+                        f"{type(files).__name__}; wrap it in a list")
     out: list[SourceDocument] = []
     problems: list[IngestError] = []
     seen: dict[str, str] = {}
@@ -128,6 +139,17 @@ class SourcesRejected(IngestError):
         ValueError.__init__(self, f"{len(errors)} files refused: " + "; ".join(str(e) for e in errors))
         self.path = ", ".join(e.path for e in errors)
         self.problem = str(self)
+
+
+def has_scene_heading(text: str) -> bool:
+    """At least one scene heading (INT./EXT..., or forced with `.`) by the Fountain parser: enough
+    for a file its author named `.fountain`, even with no dialogue yet (a scene list)."""
+    from aiuteur.screenplay import ElementType, parse
+
+    try:
+        return any(e.type is ElementType.SCENE_HEADING for e in parse(text).elements)
+    except ValueError:
+        return False
 
 
 def is_screenplay(text: str) -> bool:

@@ -8,6 +8,7 @@ Rules, in order (each refusal names the file):
 3. a byte-order mark decides the encoding (UTF-8/16/32); otherwise strict UTF-8; otherwise the
    best guess of charset-normalizer (cp1252, latin-1, Shift-JIS...) when it is confident;
 4. NUL bytes or more than 1% control characters in the decoded text -> "binary posing as text";
+   any ESC (a terminal escape sequence, e.g. colour codes) -> refused too;
 5. only whitespace -> "has no text".
 """
 from __future__ import annotations
@@ -56,6 +57,9 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
     if "\x00" in text or controls > max(1, len(text) * CONTROL_LIMIT):
         raise IngestError(name, f"looks binary ({controls} control characters in {len(text)}), not text: "
                                 "is it the right file?")
+    if "\x1b" in text:
+        raise IngestError(name, f"contains terminal escape sequences (ESC at character {text.index(chr(27)) + 1}): "
+                                "save it as plain text without colour codes")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise IngestError(name, f"has no text ({len(data)} bytes of whitespace)")

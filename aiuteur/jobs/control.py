@@ -70,13 +70,15 @@ def watch(store: Store, project: Project, *, batch_id: str | None = None, interv
 
 
 def resume(store: Store, project: Project, *, engines: Mapping[str, Any] | None = None, runner: Runner | None = None,
-           on_progress: ProgressFn | None = None) -> list[JobResult]:
+           on_progress: ProgressFn | None = None, leave: Sequence[str] = ()) -> list[JobResult]:
     """Finish the jobs a stopped process left open: finished jobs are kept, long-running
     operations are polled by their ids, and nothing with a fulfilled key is requested again.
-    Engines come from `engines` (by id) or the registry."""
+    A video start that may already be bought is not sent again without consent: its job stays
+    open with `RebuyConsentRequired` as its result (see `recovery.resume_project`). `leave`: job
+    ids not to run now. Engines come from `engines` (by id) or the registry."""
     from aiuteur.jobs import service
 
-    open_jobs: list[Job] = table.pending(store, project.id)
+    open_jobs: list[Job] = [j for j in table.pending(store, project.id) if j.id not in set(leave)]
     if not open_jobs:
         return []
     return service.run(store, open_jobs, runner=runner, engines=engines, on_progress=on_progress)

@@ -18,12 +18,14 @@ class Job(BaseModel):
     `request` is the engine request as JSON and `call` who asked for it (template, input versions,
     the output schema of a text call, the approval scopes), so a new process can finish it.
     `attempts` counts tries; `operation_id` is a long-running provider operation to re-poll.
+    `start_sent_at` is set while a video start is at the provider with no answer recorded: a job
+    left open like that by a dead process may have been bought already (`start_uncertain`).
     """
 
     id: str
     project_id: str
     batch_id: str
-    kind: Literal["text", "image", "video"]
+    kind: Literal["text", "image", "video", "speech"]
     stage: str
     provider: str
     engine: str
@@ -33,6 +35,7 @@ class Job(BaseModel):
     status: JobStatus
     attempts: int = 0
     operation_id: str | None = None
+    start_sent_at: datetime | None = None
     next_attempt_at: datetime | None = None
     estimated_cost: float = 0.0
     error: str | None = None
@@ -46,6 +49,11 @@ class Job(BaseModel):
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def start_uncertain(self) -> bool:
+        """Open, a start sent, and neither its operation id nor an error came back."""
+        return self.status in OPEN and self.start_sent_at is not None and self.operation_id is None
 
 
 class JobCounts(BaseModel):

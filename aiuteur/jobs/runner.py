@@ -8,6 +8,16 @@ long-running operation: the operation id is written to the job row the moment th
 it, so a process killed mid-batch is followed by one that *polls* the operation rather than
 paying for it again. Engines with only `video()` are called like any other.
 
+Two things keep the runner honest about what it bought:
+
+- every image or clip an engine returns is checked (`aiuteur.engines.output_check`) before it is
+  stored: one that does not decode, has the wrong size or the wrong length is `OutputRejected` —
+  billed, retried within the retry policy, never a fulfilled generation;
+- a video start is marked on the job row (`start_sent_at`) before it is sent and unmarked when
+  its answer is saved. A start left marked (the process died, or the start got no answer) may have
+  been bought: it is looked up at the provider when the engine can `find(request)`, and otherwise
+  not sent again until the user consents (`RebuyConsentRequired`; `aiuteur resume`).
+
 Every job ends in exactly one transaction that writes its generation row (through the gateway),
 settles its ledger reservation, and marks the job: a kill at any instant leaves nothing half done.
 """
@@ -30,15 +40,15 @@ from tenacity import RetryCallState
 
 from aiuteur import tracing
 from aiuteur.costs import ledger
-from aiuteur.engines import gateway
+from aiuteur.engines import gateway, output_check
 from aiuteur.engines.errors import (
-    ProviderTimeout, billed_usage, describe, is_operation_failed, is_rate_limit, provider_reason,
+    ProviderTimeout, billed_usage, describe, is_operation_failed, is_rate_limit, is_retryable, provider_reason,
 )
 from aiuteur.engines.protocols import EngineError
 from aiuteur.engines.registry import get_engine
 from aiuteur.jobs import table
 from aiuteur.jobs.clock import Clock, SystemClock
-from aiuteur.jobs.errors import JobCancelled, JobFailed
+from aiuteur.jobs.errors import JobCancelled, JobFailed, RebuyConsentRequired, UncertainStart
 from aiuteur.jobs.limits import ProviderLimits, RetryPolicy, limits_for
 from aiuteur.jobs.models import OPEN, STATUSES, Job, JobCounts
 from aiuteur.jobs.retry import retrying
@@ -60,6 +70,8 @@ class JobResult:
 
     def as_error(self) -> EngineError:
         job = self.job
+        if isinstance(self.error, RebuyConsentRequired):  # left open, waiting for the user's decision
+            return self.error
         if job.status == "cancelled":
             return JobCancelled(f"{job.engine} call in stage {job.stage} was cancelled (job {job.id})", job_id=job.id)
         failed = JobFailed(f"{job.engine} failed in stage {job.stage}: {job.error or self.error}", job_id=job.id,
@@ -95,6 +107,12 @@ def _claim(job_id: str) -> bool:
         return True
 
 
+def running_here(job_id: str) -> bool:
+    """Whether a runner in this process is running the job now (its start is not lost, only in flight)."""
+    with _lock:
+        return job_id in _claimed
+
+
 def _unclaim(job_id: str) -> None:
     with _lock:
         _claimed.discard(job_id)
@@ -104,6 +122,24 @@ def _unclaim(job_id: str) -> None:
 def supports_operations(engine: Any) -> bool:
     """A long-running video engine: `start(request)` and `poll(operation_id)`."""
     return callable(getattr(engine, "start", None)) and callable(getattr(engine, "poll", None))
+
+
+def can_find(engine: Any) -> bool:
+    """An operation engine whose provider can be searched: `find(request) -> operation_id | None`
+    answers whether the provider already has an operation for this request (the one a dead process
+    started), None meaning it has none. Optional; engines whose provider lists nothing omit it."""
+    return supports_operations(engine) and callable(getattr(engine, "find", None))
+
+
+def start_unanswered(exc: BaseException) -> bool:
+    """Whether a start that raised `exc` may still have been made at the provider: no answer came
+    (a timeout, a dropped connection: retryable and no HTTP status), the provider accepted it but
+    its answer was unreadable (a 2xx), or a gateway timed out (408, 504). An HTTP error answer
+    means nothing was made."""
+    status = getattr(exc, "status", None)
+    if status is None:
+        return is_retryable(exc)
+    return status < 400 or status in (408, 504)
 
 
 def _accepts_key(fn: Callable) -> bool:
@@ -118,6 +154,8 @@ def _invoke(engine: Any, kind: str, request: BaseModel, schema: type[BaseModel] 
         return engine.write(request, schema)
     if kind == "image":
         return engine.image(request)
+    if kind == "speech":
+        return engine.speak(request)
     return engine.video(request)
 
 
@@ -128,6 +166,24 @@ def _poll(engine: Any, operation_id: str, request: BaseModel) -> Any:
     except (TypeError, ValueError):
         takes_request = False
     return engine.poll(operation_id, request=request) if takes_request else engine.poll(operation_id)
+
+
+def _poll_checked(engine: Any, operation_id: str, request: BaseModel, job: Job) -> Any:
+    """A poll; a finished operation's clip is checked before it counts (`OutputRejected` marks the
+    operation unusable, so a retry starts a new one)."""
+    result = _poll(engine, operation_id, request)
+    if result is not None:
+        output_check.check_result(job.kind, job.engine, request, result)
+    return result
+
+
+def find_operation(engine: Any, request: BaseModel) -> tuple[bool, str | None]:
+    """(searched, operation id) for a start that may have been made: searched is False when the
+    engine cannot look (no `find`); a failing look-up raises."""
+    if not can_find(engine):
+        return False, None
+    found = engine.find(request)
+    return True, (str(found) if found else None)
 
 
 def _start(engine: Any, request: BaseModel, key: str) -> str:
@@ -168,6 +224,7 @@ class _State:
     attempts: int
     operation_id: str | None
     attempt_started: float = 0.0
+    start_uncertain: bool = False  # a start went out and no answer came back: look before starting again
 
 
 class Runner:
@@ -282,7 +339,8 @@ class Runner:
     async def _execute(self, store: Store, job: Job, engine: Any, request: BaseModel, schema: type[BaseModel] | None,
                        report: Callable[[str, str], None], trace_id: str | None) -> JobResult:
         limits, throttle = self.limits(job.provider), self.throttle(job.provider)
-        state = _State(job=job, attempts=job.attempts, operation_id=job.operation_id)
+        state = _State(job=job, attempts=job.attempts, operation_id=job.operation_id,
+                       start_uncertain=job.start_sent_at is not None)
         try:
             if job.next_attempt_at is not None:  # a retry time set by an earlier process still holds
                 wait = (job.next_attempt_at - utcnow()).total_seconds()
@@ -308,6 +366,10 @@ class Runner:
                 table.mark_cancelled(store, job.id, "cancelled")
                 ledger.release(store, job.project_id, job.id, job.engine, note="cancelled")
             return JobResult(table.get(store, job.id), error=exc)
+        except RebuyConsentRequired as exc:  # stays open, its reservation held, until the user decides
+            table.note_error(store, job.id, "start uncertain: may already be bought; decide with "
+                                            "`aiuteur resume` (--rebuy-uncertain or --skip-uncertain)")
+            return JobResult(table.get(store, job.id), error=exc)
         except Exception as exc:
             return await self._fail(store, state, request, exc, trace_id)
         latency = (time.perf_counter() - state.attempt_started) * 1000
@@ -315,6 +377,9 @@ class Runner:
         def record() -> JobResult:  # in a worker: media into the store, then one transaction
             output, usage, value = gateway.job_output(store, job.kind, raw)
             with store.db.transaction():
+                if job.kind in ("image", "video"):  # checked in the attempt: this file need not be again
+                    output_check.remember(store, output["sha256"], output_check.expect(job.kind, job.engine, request),
+                                          None)
                 earlier = ledger.charged(store, job.id)
                 generation = gateway.record_job(store, job, usage=usage, latency_ms=latency, output=output,
                                                 trace_id=trace_id, earlier_cost=earlier)
@@ -364,7 +429,9 @@ class Runner:
 
             def call() -> Any:  # in the worker: the loop is free to start the next call meanwhile
                 begin()
-                return _invoke(engine, state.job.kind, request, schema)
+                raw = _invoke(engine, state.job.kind, request, schema)
+                output_check.check_result(state.job.kind, state.job.engine, request, raw)
+                return raw
 
             return await self._call(call, limits.call_timeout)
 
@@ -374,23 +441,38 @@ class Runner:
         the slot is held throughout, since the operation is in flight the whole time."""
         job = state.job
         async with throttle.slot():
+            if state.operation_id is None and state.start_uncertain:
+                state.operation_id = await self._call(partial(self._settle_uncertain, store, state, engine, request),
+                                                      limits.call_timeout)
             if state.operation_id is None:
                 await throttle.pace()
-                begin = self._beginner(store, state, report)
+                begin = self._beginner(store, state, report, starting=True)
 
                 def start() -> str:  # the id is saved by the same worker, the instant the provider names it
                     begin()
-                    operation = _start(engine, request, job.idempotency_key)
+                    try:
+                        operation = _start(engine, request, job.idempotency_key)
+                    except Exception as exc:
+                        if start_unanswered(exc):
+                            state.start_uncertain = True
+                        else:  # the provider answered: nothing was made
+                            table.clear_start(store, [job.id])
+                        raise
                     table.set_operation(store, job.id, operation)
                     return operation
 
-                state.operation_id = await self._call(start, limits.call_timeout)
+                try:
+                    state.operation_id = await self._call(start, limits.call_timeout)
+                except ProviderTimeout:  # ours: the worker may still get (and save) the answer
+                    state.start_uncertain = True
+                    raise
+                state.start_uncertain = False
             else:
                 await self._call(self._beginner(store, state, report), None)  # re-polling a previous try's operation
             try:
                 while True:
                     try:
-                        result = await self._call(partial(_poll, engine, state.operation_id, request),
+                        result = await self._call(partial(_poll_checked, engine, state.operation_id, request, job),
                                                   limits.call_timeout)
                     except Exception as exc:
                         if is_operation_failed(exc):  # dead: the next try starts a new operation
@@ -410,18 +492,40 @@ class Runner:
                         pass
                 raise
 
+    def _settle_uncertain(self, store: Store, state: _State, engine: Any, request: BaseModel) -> str | None:
+        """In the worker, before a start that may repeat one already made: the operation id when it
+        turned up (saved late, or found at the provider), None when it is safe to start (the provider
+        has none, or the user consented); else `RebuyConsentRequired`."""
+        row = table.get(store, state.job.id)
+        if row.operation_id:
+            return row.operation_id
+        if row.start_sent_at is None:  # settled meanwhile (consent given)
+            state.start_uncertain = False
+            return None
+        searched, operation = find_operation(engine, request)
+        if operation is not None:
+            table.set_operation(store, state.job.id, operation)
+        elif searched:
+            table.clear_start(store, [state.job.id])
+        else:
+            raise RebuyConsentRequired([UncertainStart.of(row)])
+        state.start_uncertain = False
+        return operation
+
     # -- small helpers --------------------------------------------------------------------------
-    def _beginner(self, store: Store, state: _State, report: Callable[[str, str], None]) -> Callable[[], None]:
+    def _beginner(self, store: Store, state: _State, report: Callable[[str, str], None], *,
+                  starting: bool = False) -> Callable[[], None]:
         """What a try does first, in the worker thread: check for a cancellation, count the try on
-        the job row, tell progress (on the loop). Database work stays off the event loop, so a
-        finishing call's bookkeeping never delays the start of the next one."""
+        the job row (and mark a video start as sent), tell progress (on the loop). Database work
+        stays off the event loop, so a finishing call's bookkeeping never delays the start of the
+        next one."""
         loop = asyncio.get_running_loop()
 
         def begin() -> None:
             self._check_cancelled(store, state.job.id)
             state.attempts += 1
             state.attempt_started = time.perf_counter()
-            table.mark_attempt(store, state.job.id, state.attempts)
+            table.mark_attempt(store, state.job.id, state.attempts, starting=starting)
             loop.call_soon_threadsafe(report, state.job.id, "running")
 
         return begin

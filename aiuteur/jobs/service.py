@@ -107,6 +107,9 @@ def _collect(store: Store, ids: list[str], future: Future,
             seen += 1
             yield item
         future.result()
+        from aiuteur.notify import sweep_after_jobs
+
+        sweep_after_jobs(store, ids)  # batch finished or failed -> history, toasts, hooks (never raises)
     except BaseException:
         if not future.done():
             from aiuteur.jobs.control import cancel_jobs

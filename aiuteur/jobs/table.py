@@ -9,6 +9,7 @@ import json
 from datetime import datetime
 from typing import Iterable, Sequence
 
+from aiuteur.engines.secrets import scrub_optional
 from aiuteur.jobs.models import OPEN, STATUSES, Job, JobCounts
 from aiuteur.store import Store, StoreError
 from aiuteur.store.database import utcnow
@@ -20,21 +21,21 @@ class JobNotFound(StoreError):
 
 _COLUMNS = ("id, project_id, batch_id, kind, stage, provider, engine, idempotency_key, request, call, status, "
             "attempts, operation_id, next_attempt_at, estimated_cost, error, provider_reason, generation_id, "
-            "created_at, started_at, finished_at, updated_at")
+            "created_at, started_at, finished_at, updated_at, start_sent_at")
 
 
 def insert(store: Store, jobs: Sequence[Job]) -> None:
     """All rows in one statement: a batch of 64 is one write, not 64."""
     if not jobs:
         return
-    row = f"({', '.join('?' for _ in range(22))})"
+    row = f"({', '.join('?' for _ in range(23))})"
     params: list = []
     for job in jobs:
         params.extend([job.id, job.project_id, job.batch_id, job.kind, job.stage, job.provider, job.engine,
                        job.idempotency_key, json.dumps(job.request, sort_keys=True), json.dumps(job.call, sort_keys=True),
                        job.status, job.attempts, job.operation_id, job.next_attempt_at, job.estimated_cost, job.error,
                        job.provider_reason, job.generation_id, job.created_at, job.started_at, job.finished_at,
-                       job.updated_at])
+                       job.updated_at, job.start_sent_at])
     store.db.execute(f"INSERT INTO jobs ({_COLUMNS}) VALUES {', '.join(row for _ in jobs)}", params)
 
 
@@ -122,26 +123,45 @@ def counts(store: Store, project_id: str, *, batch_id: str | None = None) -> Job
     return JobCounts(**{s: int(found.get(s, 0)) for s in STATUSES})
 
 
-def mark_attempt(store: Store, job_id: str, attempts: int) -> None:
-    """A try begins: the job is running; `started_at` keeps the first try's time."""
+def mark_attempt(store: Store, job_id: str, attempts: int, *, starting: bool = False) -> None:
+    """A try begins: the job is running; `started_at` keeps the first try's time. `starting`: the
+    try sends a video start, so `start_sent_at` is set in the same statement, before the request."""
     now = utcnow()
     store.db.execute(
         "UPDATE jobs SET status = 'running', attempts = ?, started_at = coalesce(started_at, ?), "
+        "start_sent_at = CASE WHEN ? THEN ? ELSE start_sent_at END, "
         "next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')",
-        [attempts, now, now, job_id],
+        [attempts, now, starting, now, now, job_id],
     )
 
 
 def set_operation(store: Store, job_id: str, operation_id: str | None) -> None:
-    """Kept the moment the provider names it: after a crash this is what is polled, not re-requested."""
-    store.db.execute("UPDATE jobs SET operation_id = ?, updated_at = ? WHERE id = ?", [operation_id, utcnow(), job_id])
+    """Kept the moment the provider names it: after a crash this is what is polled, not re-requested.
+    The start it answers is no longer uncertain."""
+    store.db.execute("UPDATE jobs SET operation_id = ?, start_sent_at = NULL, updated_at = ? WHERE id = ?",
+                     [operation_id, utcnow(), job_id])
+
+
+def clear_start(store: Store, job_ids: Sequence[str], note: str | None = None) -> None:
+    """The starts of `job_ids` are settled without an operation: the provider answered with an error,
+    was searched and has none, or the user consented to buy again (`note` says which, on the job)."""
+    for job_id in job_ids:
+        store.db.execute(
+            "UPDATE jobs SET start_sent_at = NULL, error = coalesce(?, error), updated_at = ? WHERE id = ?",
+            [note, utcnow(), job_id])
+
+
+def note_error(store: Store, job_id: str, error: str) -> None:
+    """Why an open job waits (e.g. its start may already be bought): what `aiuteur jobs` shows."""
+    store.db.execute("UPDATE jobs SET error = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')",
+                     [error, utcnow(), job_id])
 
 
 def set_retry(store: Store, job_id: str, next_attempt_at: datetime, error: str, reason: str | None) -> None:
     store.db.execute(
         "UPDATE jobs SET next_attempt_at = ?, error = ?, provider_reason = ?, updated_at = ? "
         "WHERE id = ? AND status IN ('queued', 'running')",
-        [next_attempt_at, error, reason, utcnow(), job_id],
+        [next_attempt_at, scrub_optional(error), scrub_optional(reason), utcnow(), job_id],
     )
 
 
@@ -161,7 +181,7 @@ def mark_failed(store: Store, job_id: str, error: str, reason: str | None, gener
     store.db.execute(
         "UPDATE jobs SET status = 'failed', error = ?, provider_reason = ?, generation_id = ?, "
         "next_attempt_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')",
-        [error, reason, generation_id, now, now, job_id],
+        [scrub_optional(error), scrub_optional(reason), generation_id, now, now, job_id],
     )
 
 
@@ -174,6 +194,6 @@ def mark_cancelled(store: Store, job_id: str, note: str) -> bool:
         store.db.execute(
             "UPDATE jobs SET status = 'cancelled', error = ?, next_attempt_at = NULL, finished_at = ?, updated_at = ? "
             "WHERE id = ?",
-            [note, now, now, job_id],
+            [scrub_optional(note), now, now, job_id],
         )
         return True

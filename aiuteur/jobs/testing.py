@@ -1,9 +1,12 @@
 """Scripted engines: paid-looking engines that do what a test tells them, call by call.
 
 The project's habit for testing anything that calls a provider: an engine whose next answers are
-a script — succeed, fail with a 429 and Retry-After, a 500, a timeout, a 400, a safety block, or
-stall until released — and that counts what it was asked and how many calls were in flight at
-once. Useful for testing your own pipelines against aiuteur too.
+a script — succeed, fail with a 429 and Retry-After, a 500, a timeout, a 400, a safety block,
+stall until released, or answer with a corrupt file ("corrupt": bytes that do not decode;
+"wrong-size": a real image of the wrong size) — and that counts what it was asked and how many
+calls were in flight at once. What they return when they succeed is real: a PNG of the size the
+model would make (`aiuteur.engines.output_check`), an H.264 clip of the length asked for, so the
+runner's output check passes them. Useful for testing your own pipelines against aiuteur too.
 
     engine = ScriptedEngine("openai:gpt-image-1", ["429:7", "ok"])   # a 429 (Retry-After 7 s), then success
 """
@@ -12,8 +15,13 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import struct
+import subprocess
+import tempfile
 import threading
 import time
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
@@ -21,9 +29,12 @@ from pydantic import BaseModel
 from aiuteur.engines.errors import (
     BadRequest, OperationFailed, ProviderTimeout, RateLimited, SafetyBlocked, ServerError,
 )
+from aiuteur.engines.output_check import MIN_SIDE, expect
 from aiuteur.engines.protocols import MediaResult, Usage
 
-Step = Any  # "ok" | "stall" | "429[:seconds]" | "500" | "timeout" | "400" | "safety" | an exception | a callable
+Step = Any  # "ok" | "stall" | "429[:seconds]" | "500" | "timeout" | "400" | "safety" | "corrupt" | "wrong-size"
+#             | an exception | a callable
+OUTPUT_STEPS = ("corrupt", "wrong-size")  # the call succeeds, with an output the runner must reject
 
 
 def raise_for(step: Step) -> None:
@@ -34,7 +45,7 @@ def raise_for(step: Step) -> None:
         step()
         return
     text = str(step)
-    if text == "ok":
+    if text == "ok" or text in OUTPUT_STEPS:
         return
     if text.startswith("429"):
         after = text.partition(":")[2]
@@ -54,13 +65,56 @@ def raise_for(step: Step) -> None:
     raise ValueError(f"unknown script step {step!r}")
 
 
-def _png(seed: bytes) -> bytes:
+def png(width: int, height: int, seed: bytes = b"") -> bytes:
+    """A real PNG, one colour chosen by `seed` (so different prompts give different files)."""
     from PIL import Image
 
     colour = tuple(hashlib.sha256(seed).digest()[:3])
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
+    Image.new("RGB", (max(1, width), max(1, height)), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def image_size_for(engine_id: str, request: Any) -> tuple[int, int]:
+    """The size `engine_id` makes for `request`: its fixed size, else the request's size at the
+    planned aspect ratio (what a real model of that id would return)."""
+    from aiuteur.engines.capabilities import ratio_value
+
+    expectation = expect("image", engine_id, request)
+    if expectation.size is not None:
+        return expectation.size
+    width = max(MIN_SIDE, int(request.width))
+    height = max(MIN_SIDE, round(width / ratio_value(expectation.aspect)))
+    return width, height
+
+
+@lru_cache(maxsize=32)
+def _encoded_clip(width: int, height: int, seconds: float, fps: int) -> bytes:
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory(prefix="aiuteur-scripted-") as tmp:
+        out = Path(tmp) / "clip.mp4"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
+                        "-i", f"color=c=gray:s={width}x{height}:r={fps}:d={seconds:g}", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)],
+                       check=True, capture_output=True)
+        return out.read_bytes()
+
+
+def sample_clip(seconds: float, fps: int = 24, *, aspect: float = 16 / 9, tag: bytes = b"") -> tuple[bytes, int, int]:
+    """(bytes, width, height) of a real, small, silent H.264 MP4 of `seconds` at `fps`. Encoded once
+    per shape; `tag` goes into a trailing MP4 `free` box, so clips for different requests are
+    different files (as a provider's are) at no encoding cost."""
+    width = 64
+    height = max(MIN_SIDE, round(width / aspect / 2) * 2)
+    data = _encoded_clip(width, height, round(float(seconds), 3), int(fps))
+    if tag:
+        data += struct.pack(">I", 8 + len(tag)) + b"free" + tag
+    return data, width, height
+
+
+CORRUPT_CLIP = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 52  # 64 bytes that say "mp4" and hold nothing
+CORRUPT_IMAGE = b"<html><body>502 Bad Gateway</body></html>"  # what a proxy hands back as "the PNG"
 
 
 class ScriptedEngine:
@@ -88,7 +142,8 @@ class ScriptedEngine:
         with self._lock:
             return self._script.pop(0) if self._script else self.default
 
-    def _run(self, request: Any) -> None:
+    def _run(self, request: Any) -> Step:
+        """Count the call, follow the script's next step (raise, stall...); the step, for outputs."""
         with self._lock:
             self.calls.append(request)
             self.in_flight += 1
@@ -101,6 +156,7 @@ class ScriptedEngine:
                 self._released.wait(60)
                 raise ProviderTimeout("stalled call released")
             raise_for(step)
+            return step
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -110,30 +166,46 @@ class ScriptedEngine:
         return self._text(request, schema), Usage(input_tokens=1000, output_tokens=500)
 
     def image(self, request: Any) -> MediaResult:
-        self._run(request)
-        return MediaResult(data=_png(request.prompt.encode() + str(request.seed).encode()), mime="image/png",
-                           usage=Usage(images=1), width=request.width, height=request.height)
+        step = self._run(request)
+        width, height = image_size_for(self.id, request)
+        if step == "corrupt":
+            return MediaResult(data=CORRUPT_IMAGE, mime="image/png", usage=Usage(images=1), width=width, height=height)
+        if step == "wrong-size":
+            width, height = width // 2 + 1, height
+        data = png(width, height, request.prompt.encode() + str(request.seed).encode())
+        return MediaResult(data=data, mime="image/png", usage=Usage(images=1), width=width, height=height)
 
     def video(self, request: Any) -> MediaResult:
-        self._run(request)
-        return _clip(request)
+        return _clip(request, self._run(request))
 
 
-def _clip(request: Any) -> MediaResult:
-    data = b"scripted-mp4:" + hashlib.sha256(request.prompt.encode() + str(request.seed).encode()).digest()
-    return MediaResult(data=data, mime="video/mp4", usage=Usage(video_seconds=request.duration),
-                       width=request.width, height=request.height, duration=request.duration,
-                       frames=round(request.duration * request.fps))
+def _clip(request: Any, step: Step = "ok", tag: str = "") -> MediaResult:
+    """The clip for `request`: real, of the length asked for, unique to the request (and `tag`);
+    `step` "corrupt" gives 64 bytes that are no video, "wrong-size" a clip half as long."""
+    usage = Usage(video_seconds=request.duration)
+    if step == "corrupt":
+        return MediaResult(data=CORRUPT_CLIP, mime="video/mp4", usage=usage)
+    seconds = request.duration / 2 if step == "wrong-size" else request.duration
+    unique = hashlib.sha256(f"{request.prompt}|{request.seed}|{tag}".encode()).hexdigest().encode()
+    data, width, height = sample_clip(seconds, request.fps, aspect=request.width / request.height, tag=unique)
+    return MediaResult(data=data, mime="video/mp4", usage=usage, width=width, height=height, duration=seconds,
+                       frames=round(seconds * request.fps))
 
 
 class ScriptedOperationEngine(ScriptedEngine):
-    """A long-running video engine (`start` / `poll`, like Veo). `script` applies to starts;
+    """A long-running video engine (`start` / `poll`, like Veo). `script` applies to starts
+    ("lost": the provider makes the operation but the answer never arrives — a timeout);
     `poll_script` to polls (e.g. "500" for a failed poll, "operation-failed" for a dead
-    operation); each operation is done after `polls` polls."""
+    operation, "corrupt" for a finished operation whose clip is 64 bytes); each operation is done
+    after `polls` polls. `searchable=True` gives it `find(request)`, as a provider that lists its
+    operations lets an engine have."""
 
     def __init__(self, engine_id: str, script: Iterable[Step] = (), *, poll_script: Iterable[Step] = (),
-                 polls: int = 2, **kwargs: Any) -> None:
+                 polls: int = 2, searchable: bool = False, **kwargs: Any) -> None:
         super().__init__(engine_id, script, **kwargs)
+        if searchable:
+            self.find = self._find
+        self.found: list[str] = []
         self._poll_script = list(poll_script)
         self.polls_needed = polls
         self.operations: dict[str, dict[str, Any]] = {}
@@ -143,12 +215,26 @@ class ScriptedOperationEngine(ScriptedEngine):
         self._ids = itertools.count(1)
 
     def start(self, request: Any) -> str:
+        lost = self._script[:1] == ["lost"]
+        if lost:
+            with self._lock:
+                self._script.pop(0)
         self._run(request)
         op = f"operations/op-{next(self._ids)}"
         with self._lock:
             self.operations[op] = {"request": request, "polls": 0}
             self.starts.append(op)
+        if lost:
+            raise ProviderTimeout("the start got no answer in time (the provider made the operation)")
         return op
+
+    def _find(self, request: Any) -> str | None:
+        """The newest operation made for `request`, as a provider's list of recent operations shows."""
+        with self._lock:
+            made = [op for op in self.starts if self.operations[op]["request"] == request]
+            if made:
+                self.found.append(made[-1])
+            return made[-1] if made else None
 
     def poll(self, operation_id: str) -> MediaResult | None:
         with self._lock:
@@ -160,7 +246,7 @@ class ScriptedOperationEngine(ScriptedEngine):
             op["polls"] += 1
             if op["polls"] < self.polls_needed:
                 return None
-        return _clip(op["request"])
+        return _clip(op["request"], step, tag=operation_id)
 
     def cancel(self, operation_id: str) -> None:
         with self._lock:

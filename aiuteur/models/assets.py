@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aiuteur.models.answers import AnswerFlag, answer_flags_field
 from aiuteur.models.media import MediaRef
 
 AssetKind = Literal["character", "location", "prop"]
@@ -47,6 +48,7 @@ class Asset(BaseModel):
     tags: list[str] = []  # free labels (library search, e.g. "hero", "period costume")
     source: LibrarySource | None = None
     retired: bool = False  # no longer in the script: kept so the work is not lost if it returns
+    answer_flags: list[AnswerFlag] = answer_flags_field()  # what the text engine's description lacked
 
     @property
     def names(self) -> list[str]:
@@ -56,7 +58,7 @@ class Asset(BaseModel):
     def identity(self) -> "Asset":
         """The roster entry: who/what it is and where it appears, without its look."""
         return self.model_copy(update={"description": "", "image": None, "guidance": [], "tags": [], "source": None,
-                                       "introduction": "", "style": None})
+                                       "introduction": "", "style": None, "answer_flags": []})
 
 
 class AssetDescriptions(BaseModel):

@@ -5,10 +5,14 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from aiuteur.models.answers import AnswerFlag, answer_flags_field
 from aiuteur.models.media import MediaRef
 
 #: The planning speaking rate: a line needs len(words) / 2.5 seconds of screen time.
 SPEAKING_WORDS_PER_SECOND = 2.5
+
+#: the longest shot a version can hold, whatever a scene's limits
+LONGEST_SHOT_SECONDS = 60.0
 
 #: SC010_SH0010, and SC010_SH0010A for an insert where no number is left between two shots
 SHOT_ID = re.compile(r"^SC(\d{3,})_SH(\d{4,})([A-Z]?)$")
@@ -27,12 +31,12 @@ class DialogueLine(BaseModel):
     parenthetical: str | None = None
 
 
-class Shot(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class DraftShot(BaseModel):
+    """One shot as a text engine answers it: everything a shot says except its id and scene, which
+    the code assigns. `duration` has no bounds here, so a poor number (NaN, 0, 90 s) is not a
+    failed answer: the stage flags it for a person (see `aiuteur.models.answers`)."""
 
-    shot_id: str  # SC010_SH0010 — stable across edits
-    scene: int
-    duration: float = Field(gt=0, le=60)
+    duration: float = Field(description="seconds on screen")
     shot_type: str
     lens: str = "35mm"
     camera_move: str = "static"
@@ -46,13 +50,21 @@ class Shot(BaseModel):
     notes: str = ""
 
 
+class Shot(DraftShot):
+    model_config = ConfigDict(frozen=True)
+
+    shot_id: str  # SC010_SH0010 — stable across edits
+    scene: int
+    duration: float = Field(gt=0, le=LONGEST_SHOT_SECONDS)
+
+
 class ShotLimits(BaseModel):
     """Per-shot duration limits (video models take 1-8 s clips by default) and the speaking rate."""
 
     model_config = ConfigDict(frozen=True)
 
     min_seconds: float = Field(default=1.0, gt=0)
-    max_seconds: float = Field(default=8.0, gt=0, le=60)
+    max_seconds: float = Field(default=8.0, gt=0, le=LONGEST_SHOT_SECONDS)
     words_per_second: float = Field(default=SPEAKING_WORDS_PER_SECOND, gt=0)
 
     @model_validator(mode="after")
@@ -74,6 +86,7 @@ class ShotList(BaseModel):
     shots: list[Shot] = Field(min_length=1)
     limits: ShotLimits = ShotLimits()
     retired: list[str] = []  # ids of deleted or merged-away shots: never handed out again
+    answer_flags: list[AnswerFlag] = answer_flags_field()  # what the engine's answer got wrong, per shot and field
 
     @property
     def duration(self) -> float:
@@ -88,6 +101,12 @@ class ShotList(BaseModel):
     @property
     def ids(self) -> list[str]:
         return [s.shot_id for s in self.shots]
+
+
+class ShotListDraft(BaseModel):
+    """What a text engine answers for stage 7: the scene's shots in order (ids come from the code)."""
+
+    shots: list[DraftShot] = Field(min_length=1)
 
 
 def shot_id(scene: int, index: int) -> str:

@@ -5,8 +5,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aiuteur.models.answers import AnswerFlag, answer_flags_field
 from aiuteur.models.project import ProjectConfig
 from aiuteur.screenplay import SceneInfo
+from aiuteur.validate import describe_character, unsafe_character, word_count
 
 #: What a staged file holds, decided from its content (the extension is only a hint).
 SourceKind = Literal["text", "markdown", "fountain", "fdx", "pdf"]
@@ -57,7 +59,11 @@ class StoryInput(BaseModel):
     @classmethod
     def _idea_has_words(cls, value: str) -> str:
         value = value.strip()
-        if value and len(value.split()) < 3:
+        found = unsafe_character(value)
+        if found:
+            raise ValueError(f"contains {describe_character(found[1])} at character {found[0] + 1}; remove control "
+                             "characters and escape sequences")
+        if value and word_count(value) < 3:  # counted also in scripts written without spaces
             raise ValueError("the idea needs at least a sentence (three words or more) to build a story from")
         return value
 
@@ -115,8 +121,9 @@ class TreatmentSet(BaseModel):
         return self.variants[self.selected]
 
 
-class Beat(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class DraftBeat(BaseModel):
+    """One beat as a text engine answers it. `est_seconds` has no bounds here, so a poor number
+    (NaN, 0, negative) is not a failed answer: the stage flags it (see `aiuteur.models.answers`)."""
 
     title: str
     summary: str
@@ -125,7 +132,19 @@ class Beat(BaseModel):
     location: str = ""
     time_of_day: str = "DAY"
     interior: bool = False
+    est_seconds: float = Field(description="estimated screen time in seconds")
+
+
+class Beat(DraftBeat):
+    model_config = ConfigDict(frozen=True)
+
     est_seconds: float = Field(gt=0)
+
+
+class BeatSheetDraft(BaseModel):
+    """What a text engine answers for stage 3: the beats in order (their numbers are positions)."""
+
+    beats: list[DraftBeat] = Field(min_length=1)
 
 
 class BeatSheet(BaseModel):
@@ -134,6 +153,7 @@ class BeatSheet(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     beats: list[Beat] = Field(min_length=1)
+    answer_flags: list[AnswerFlag] = answer_flags_field()  # items are "beat <n>", 1-based
 
     @property
     def total_seconds(self) -> float:
@@ -153,9 +173,10 @@ class ScriptDraft(BaseModel):
 
 
 class MasterScript(BaseModel):
-    """Stage 4: the screenplay in Fountain and the scenes parsed from it."""
+    """Stage 4: the screenplay in Fountain and the scenes parsed from it (numbered by the parser)."""
 
     model_config = ConfigDict(frozen=True)
 
     fountain: str
     scenes: list[SceneInfo]
+    answer_flags: list[AnswerFlag] = answer_flags_field()  # items are "scene <n>"

@@ -32,7 +32,7 @@ class Version(BaseModel):
 
     def model(self, cls: type[M]) -> M:
         """The payload as its Pydantic model."""
-        return cls.model_validate(self.payload)
+        return cls.model_validate(self.payload, context={"stored": True})  # later rules keep old versions readable
 
     @property
     def label(self) -> str:

@@ -10,7 +10,11 @@ How a clip is made (and why):
 * Blend: the start frame holds, then cross-fades to the end frame over the
   middle ``crossfade`` fraction of the clip (default 30%, eased), then the end
   frame holds. A storyboard reads better as "pose A ... pose B" than as a
-  clip-long double exposure. ``crossfade=1`` blends across the whole clip.
+  clip-long double exposure. ``crossfade=1`` blends across the whole clip;
+  ``crossfade=0`` cuts at the middle (what the offline animatic engine uses:
+  two poses of a figure never show at once as ghosts).
+* A storyboard's caption band (``caption_band`` pixels at the bottom) is held
+  still while the camera moves over the picture, so moves never crop it.
 * Camera moves are eased (sine in/out) and applied on top of the blend:
   push-in / pull-out zoom 1.0 <-> 1.18 about the centre; pans and tilts travel
   across a 1.15x crop; tracking is treated as a pan; handheld is a
@@ -186,6 +190,16 @@ def _transform(img: Image.Image, zoom: float, dx: float, dy: float, roll: float)
     return img.transform((w, h), Image.Transform.AFFINE, (a, b, c, d, e, f), resample=Image.Resampling.BILINEAR)
 
 
+def _moved(img: Image.Image, camera: tuple[float, float, float, float], held: int) -> Image.Image:
+    """`img` under the camera move; its bottom `held` pixels (a caption band) stay where they are."""
+    if held <= 0 or camera == (1.0, 0.0, 0.0, 0.0):
+        return _transform(img, *camera)
+    w, h = img.size
+    frame = img.copy()
+    frame.paste(_transform(img.crop((0, 0, w, h - held)), *camera), (0, 0))
+    return frame
+
+
 def _subtitle_band(text: str, size: tuple[int, int], band: int) -> tuple[Image.Image, tuple[int, int]]:
     """An opaque full-width subtitle band `band` pixels tall at the bottom: it replaces a storyboard
     panel's own caption band, so a line of dialogue is never shown twice."""
@@ -268,6 +282,7 @@ def render_clip(
     camera_move: str = "static",
     subtitle: str | None = None,
     subtitle_band: int = 0,
+    caption_band: int = 0,
     size: tuple[int, int] | None = None,
     crossfade: float = 0.3,
     audio: bool = True,
@@ -288,6 +303,11 @@ def render_clip(
             aspect are scaled to fill and centre-cropped.
         subtitle_band: when > 0, the subtitle is drawn in an opaque full-width band this many pixels
             tall at the bottom (covering a storyboard caption band) instead of a floating box.
+        caption_band: the bottom this-many pixels of the frames are a storyboard caption: it is
+            held still while the camera moves over the picture above it, so a push-in never
+            crops it ("ELSA goes..." stays "ELSA goes...", not "A goes...").
+        crossfade: ``0`` cuts from the start to the end frame at the middle of the clip (the
+            camera move carries on across the cut): pose A, then pose B, never a double exposure.
         crossfade: fraction of the clip spent blending start into end.
         audio: add a silent stereo AAC track exactly as long as the video.
 
@@ -322,6 +342,9 @@ def render_clip(
         sub = _subtitle_overlay(subtitle, target) if subtitle else None
     phases = _phases(a) if move == "handheld" else (0.0,) * 5
     t0, t1 = (1.0 - crossfade) / 2, (1.0 + crossfade) / 2
+    held = max(0, min(int(caption_band), h // 2))
+    if sub is not None and held and subtitle_band >= held:
+        held = 0  # the subtitle band covers the caption anyway: move the whole frame
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(out)
@@ -343,7 +366,7 @@ def render_clip(
                 else:
                     k = _ease((p - t0) / (t1 - t0)) if t1 > t0 else 1.0
                     src = Image.blend(a, b, k)
-                frame = _transform(src, *_camera(move, p, i / fps, phases))
+                frame = _moved(src, _camera(move, p, i / fps, phases), held)
                 if sub is not None:
                     if frame is a or frame is b:
                         frame = frame.copy()
@@ -395,7 +418,7 @@ def _concat_escape(path: Path) -> str:
     return "file '" + str(path.resolve()).replace("'", "'\\''") + "'"
 
 
-def concat_clips(clips: Sequence[Path], out: Path) -> Path:
+def concat_clips(clips: Sequence[Path], out: Path, *, audio: Path | None = None) -> Path:
     """Join ``clips`` in order into ``out`` with the concat demuxer (stream copy).
 
     All clips must share codec, size, frame rate and audio layout - true for
@@ -403,6 +426,10 @@ def concat_clips(clips: Sequence[Path], out: Path) -> Path:
     raises :class:`RenderError` instead of producing a broken file.
     Timestamps are copied (``-copyts``) so the AAC priming of each clip does
     not shift the picture: N clips of d_i seconds give sum(d_i) seconds.
+
+    ``audio``: the film's sound (a WAV as long as the picture, e.g. the mix
+    from :mod:`aiuteur.stages.sound`) becomes the audio track instead of the
+    clips' own, encoded once as 48 kHz stereo AAC; the picture is still copied.
     """
     paths = [Path(c) for c in clips]
     out = Path(out)
@@ -429,10 +456,15 @@ def concat_clips(clips: Sequence[Path], out: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="aiuteur-concat-") as tdir:
         listing = Path(tdir) / "list.txt"
         listing.write_text("ffconcat version 1.0\n" + "\n".join(_concat_escape(p) for p in paths) + "\n", encoding="utf-8")
+        if audio is not None and not Path(audio).is_file():
+            raise RenderError(f"concat_clips: audio not found: {audio}")
+        streams = (["-map", "0", "-c", "copy"] if audio is None else
+                   ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k",
+                    "-aac_coder", "fast", "-ar", str(AUDIO_RATE), "-ac", "2"])  # fast coder: half the CPU, fine at 192k
         try:
             run_ffmpeg(
-                ["-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0",
-                 "-c", "copy", "-copyts", "-movflags", "+faststart", "-f", "mp4", str(tmp)],
+                ["-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing), *streams,
+                 "-copyts", "-movflags", "+faststart", "-f", "mp4", str(tmp)],
                 what="concat_clips",
             )
             os.replace(tmp, out)

@@ -10,6 +10,11 @@ Artifacts: the roster `assets` holds every asset's identity (name, aliases, kind
 Shot lists, the hub and visual states read the roster; prompts and frames read the master assets
 of the characters in each shot, so regenerating one image makes only those shots stale. Locking
 the master assets (the stage gate) locks the roster and every master asset.
+
+Asset slugs are the code's, made from the names the script uses, never the engine's. The engine
+only describes: names it gives are matched to the roster in upper case (blank ones dropped), and an
+asset it gave no description gets the script's introduction or its name, flagged on its master
+version (`answer_flags`) until a person edits the description.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from aiuteur.engines.gateway import Call, Outcome, generate_image, generate_text
 from aiuteur.engines.protocols import ImageRequest, TextRequest
 from aiuteur.engines.registry import Engines
 from aiuteur.engines.templates import load_template
+from aiuteur.models.answers import AnswerFlag
 from aiuteur.models.assets import Asset, AssetDescriptions, AssetKind, AssetSet, ImageTake
 from aiuteur.models.media import MediaRef
 from aiuteur.models.project import Project, frame_size
@@ -66,8 +72,7 @@ def extract(store: Store, project: Project, engines: Engines, *, auto_lock: bool
         if previous is not None and not regenerate and previous.description:
             asset = previous.model_copy(update={**_identity_fields(identity), "introduction": intro, "retired": False})
         else:
-            description = described.descriptions.get(identity.name) or intro or identity.name.title()
-            asset = identity.model_copy(update={"description": description, "introduction": intro})
+            asset = _described(identity, described, intro)
         generation = outcome.generation_id
         if images and (asset.image is None or regenerate or asset.style != style):
             ref, image_outcome = _draw(store, project, engines, call, asset, style, seed)
@@ -110,9 +115,32 @@ def _describe(store: Store, project: Project, engines: Engines, script_version: 
     )
     described, outcome = generate_text(store, Call(project, "assets", template, [script_version]), engines.text,
                                        request, AssetDescriptions)
-    upper = AssetDescriptions(descriptions={k.upper(): v for k, v in described.descriptions.items()},
-                              props={k.upper(): v for k, v in described.props.items()})
+    upper = AssetDescriptions(descriptions=_by_name(described.descriptions), props=_by_name(described.props))
     return upper, outcome
+
+
+def _by_name(answer: dict[str, str]) -> dict[str, str]:
+    """The engine's names as the roster writes them (upper case, single spaces); blank names dropped."""
+    out: dict[str, str] = {}
+    for name, text in answer.items():
+        name = " ".join(name.split()).upper()
+        if name and (text.strip() or name not in out):
+            out[name] = text.strip()
+    return out
+
+
+def _described(identity: Asset, described: AssetDescriptions, intro: str) -> Asset:
+    """A newly extracted asset with the engine's description; without one it gets the script's
+    introduction or its name, flagged for a person."""
+    description = described.descriptions.get(identity.name, "")
+    if not description and identity.kind == "prop":
+        description = described.props.get(identity.name, "")
+    flags = []
+    if not description:
+        description = intro or identity.name.title()
+        flags.append(AnswerFlag(item=identity.name, field="description", repaired=True,
+                                problem=f"the engine gave no description: using {description!r}"))
+    return identity.model_copy(update={"description": description, "introduction": intro, "answer_flags": flags})
 
 
 def _props(parsed: extraction.Parsed, described: AssetDescriptions) -> list[Asset]:
@@ -241,12 +269,14 @@ def edit(store: Store, project: Project, asset_slug: str, *, description: str | 
         if not description.strip():
             raise StageError(f"asset {asset_slug!r}: description must not be blank")
         update["description"] = description.strip()
+        update["answer_flags"] = [f for f in asset.answer_flags if f.field != "description"]  # a person wrote it
     if aliases is not None:
         update["aliases"] = _clean_names(aliases, exclude=asset.name)
     if tags is not None:
         update["tags"] = sorted({t.strip().lower() for t in tags if t.strip()})
+    changed = [name for name in update if name != "answer_flags"]
     return save(store, project, asset.model_copy(update=update), inputs=head.inputs, author=author,
-                message="edited: " + ", ".join(update) if update else "edited")
+                message="edited: " + ", ".join(changed) if changed else "edited")
 
 
 def add(store: Store, project: Project, name: str, kind: AssetKind, description: str = "", *,

@@ -1,7 +1,11 @@
 """Stage 3 — beat sheet: ordered beats from the selected treatment; edit, reorder, split, merge,
 delete, insert (each a new version); confirming locks it.
 
-Confirm warns when the beats' estimated screen time misses the target length by more than
+Beat numbers are positions, never the text engine's. A poor answer is kept and flagged, not
+refused: a screen time that is no positive number is replaced by a share of the target, and a
+beat with an empty title, summary or purpose is flagged (`answer_flags`, "beat <n>"); a flag
+follows its beat through reorders and goes once that beat is edited. Confirm warns about open
+flags, and when the beats' estimated screen time misses the target length by more than
 `LENGTH_TOLERANCE` (15%). When the approved script (or other locked work) was made from the current
 beats, an edit needs a new branch (see `aiuteur.stages.timelines`).
 """
@@ -18,7 +22,8 @@ from aiuteur.engines.offline.idea import sentences
 from aiuteur.engines.registry import Engines
 from aiuteur.engines.templates import load_template
 from aiuteur.models.project import Project
-from aiuteur.models.story import Beat, BeatSheet, StoryInput, TreatmentSet
+from aiuteur.models.answers import AnswerFlag, is_positive_number
+from aiuteur.models.story import Beat, BeatSheet, BeatSheetDraft, StoryInput, TreatmentSet
 from aiuteur.models.versions import Version
 from aiuteur.stages import treatment as treatment_stage
 from aiuteur.stages.common import system_prompt
@@ -54,10 +59,51 @@ def generate(store: Store, project: Project, engines: Engines, *, auto_lock: boo
         context_report=ctx.report.model_dump(),
     )
     inputs = [source] + ([style] if style else [])
-    sheet, outcome = generate_text(store, Call(project, "beats", template, inputs), engines.text, request, BeatSheet)
+    draft, outcome = generate_text(store, Call(project, "beats", template, inputs), engines.text, request,
+                                   BeatSheetDraft)
+    sheet = from_draft(draft, target)
     return commit_on_branch(store, project, KEY, sheet, branch=branch, message=guidance or "beat sheet",
                             inputs=inputs, generation_id=outcome.generation_id, style=style, stage="beats",
                             branch_message=guidance or "beat sheet regenerated")
+
+
+def from_draft(draft: BeatSheetDraft, target_seconds: float) -> BeatSheet:
+    """The beat sheet from an engine's answer: a screen time that is no positive number becomes an
+    equal share of what the other beats leave of the target (at least a second); that, and empty
+    text, is flagged with the beat's number and field."""
+    usable = [b.est_seconds for b in draft.beats if is_positive_number(b.est_seconds)]
+    missing = len(draft.beats) - len(usable)
+    share = round(max(1.0, (target_seconds - sum(usable)) / missing), 1) if missing else 0.0
+    beats, flags = [], []
+    for number, drafted in enumerate(draft.beats, start=1):
+        item = f"beat {number}"
+        seconds = drafted.est_seconds
+        if not is_positive_number(seconds):
+            flags.append(AnswerFlag(item=item, field="est_seconds", repaired=True,
+                                    problem=f"the engine gave {seconds:g} s of screen time: set to {share:g} s"))
+            seconds = share
+        flags += [AnswerFlag(item=item, field=name, problem=f"{name} is empty")
+                  for name in ("title", "summary", "purpose") if not getattr(drafted, name).strip()]
+        beats.append(Beat.model_validate({**drafted.model_dump(), "est_seconds": seconds}))
+    return BeatSheet(beats=beats, answer_flags=flags)
+
+
+def _beat_index(flag: AnswerFlag) -> int:
+    return int(flag.item.split()[-1]) - 1
+
+
+def _carried_flags(sheet: BeatSheet, beats: list[Beat]) -> list[AnswerFlag]:
+    """The sheet's flags after an edit: each follows its beat to its new number, and is gone once
+    that beat was changed (edited, split, merged) or deleted."""
+    if not sheet.answer_flags:
+        return []
+    moved: dict[int, int] = {}
+    for old, beat in enumerate(sheet.beats):
+        new = next((i for i, b in enumerate(beats) if b == beat and i not in moved.values()), None)
+        if new is not None:
+            moved[old] = new
+    return [flag.model_copy(update={"item": f"beat {moved[_beat_index(flag)] + 1}"})
+            for flag in sheet.answer_flags if _beat_index(flag) in moved]
 
 
 # -- length ----------------------------------------------------------------------------------------
@@ -89,8 +135,14 @@ def length_warning(project: Project, sheet: BeatSheet) -> str | None:
 
 
 def confirm(store: Store, project: Project, *, author: str = "user") -> tuple[Version, str | None]:
+    """Lock the beat sheet; the warning names a length off target and the answer's open flags."""
     version = store.lock(project, KEY, author=author, message="beat sheet confirmed")
-    return version, length_warning(project, version.model(BeatSheet))
+    sheet = version.model(BeatSheet)
+    warnings = [w for w in (length_warning(project, sheet),) if w]
+    if sheet.answer_flags:
+        warnings.append(f"{len(sheet.answer_flags)} flag(s) on the engine's answer: "
+                        + "; ".join(map(str, sheet.answer_flags)))
+    return version, "; ".join(warnings) or None
 
 
 # -- pure operations on a sheet (each returns a new sheet; `StageError` names the index/field) -----
@@ -109,7 +161,7 @@ def _beat(data: dict[str, Any], where: str) -> Beat:
 
 
 def _with(sheet: BeatSheet, beats: list[Beat]) -> BeatSheet:
-    return sheet.model_copy(update={"beats": beats})
+    return sheet.model_copy(update={"beats": beats, "answer_flags": _carried_flags(sheet, beats)})
 
 
 def op_edit(sheet: BeatSheet, index: int, **changes: Any) -> BeatSheet:

@@ -1,6 +1,7 @@
 """Stage 11 — cost confirmation: price the video work on the configured engines and on the
 default real models, check the budget, and lock the approval. Video will not run without it,
-and an edit to any prompt after approval makes the approval stale.
+and an edit to any prompt after approval makes the approval stale. Text and image work is done
+by then: it is shown at what it was billed (offline work at 0), never re-priced as if paid.
 
 The budget check is the project's budget (`aiuteur.costs.budgets`: limit, mode, approval
 threshold) against what the ledger has already committed and what the video would still buy
@@ -41,7 +42,8 @@ def all_shots(store: Store, project: Project) -> list:
 
 
 def estimate(store: Store, project: Project, engine_ids: dict[str, str]) -> CostEstimate:
-    """Video seconds per shot, plus what this project's recorded text and image work costs, on `engine_ids`."""
+    """Video seconds per shot on `engine_ids["video"]`, plus the text and image work this project
+    has recorded, at what it was billed."""
     prices = load_prices()
     lines = []
     for shot in all_shots(store, project):
@@ -49,15 +51,31 @@ def estimate(store: Store, project: Project, engine_ids: dict[str, str]) -> Cost
         usage = Usage(video_seconds=seconds)
         lines.append(CostLine(scope=shot.shot_id, scene=shot.scene, kind="video", engine=engine_ids["video"],
                               units=seconds, unit="seconds", cost_usd=prices.cost(engine_ids["video"], usage)))
-    recorded = [g for g in store.generations(project.id) if g.status == "ok" and g.kind in ("text", "image")]
-    tokens = Usage(input_tokens=sum(int(g.usage.get("input_tokens", 0)) for g in recorded if g.kind == "text"),
-                   output_tokens=sum(int(g.usage.get("output_tokens", 0)) for g in recorded if g.kind == "text"))
-    images = sum(int(g.usage.get("images", 0)) for g in recorded if g.kind == "image")
-    lines.append(CostLine(scope="project", kind="text", engine=engine_ids["text"], units=tokens.input_tokens + tokens.output_tokens,
-                          unit="tokens", cost_usd=prices.cost(engine_ids["text"], tokens)))
-    lines.append(CostLine(scope="project", kind="image", engine=engine_ids["image"], units=images, unit="images",
-                          cost_usd=prices.cost(engine_ids["image"], Usage(images=images))))
-    return CostEstimate(engines=engine_ids, lines=lines)
+    return CostEstimate(engines=engine_ids, lines=lines + recorded_lines(store, project, engine_ids))
+
+
+def recorded_lines(store: Store, project: Project, engine_ids: dict[str, str]) -> list[CostLine]:
+    """The project's text and image generations, one line per kind and engine, at their recorded
+    `actual_cost`: work done offline (or on a local engine) cost nothing, whichever engines an
+    estimate is for, and a paid call cost what the provider billed (failed tries included). A kind
+    with no recorded work gets a zero line on `engine_ids[kind]`."""
+    units: dict[tuple[str, str], float] = {}
+    costs: dict[tuple[str, str], float] = {}
+    for g in store.generations(project.id):
+        if g.kind not in ("text", "image"):
+            continue
+        key = (g.kind, g.engine)
+        count = (float(g.usage.get("input_tokens", 0) or 0) + float(g.usage.get("output_tokens", 0) or 0)
+                 if g.kind == "text" else float(g.usage.get("images", 0) or 0))
+        units[key] = units.get(key, 0.0) + (count if g.status == "ok" else 0.0)
+        costs[key] = costs.get(key, 0.0) + float(g.actual_cost or 0.0)
+    lines = []
+    for kind, unit in (("text", "tokens"), ("image", "images")):
+        engines = sorted(engine for k, engine in costs if k == kind) or [engine_ids[kind]]
+        for engine in engines:
+            lines.append(CostLine(scope="project", kind=kind, engine=engine, units=units.get((kind, engine), 0.0),  # type: ignore[arg-type]
+                                  unit=unit, cost_usd=round(costs.get((kind, engine), 0.0), 6)))  # type: ignore[arg-type]
+    return lines
 
 
 def reference_engines() -> dict[str, str]:
@@ -71,6 +89,8 @@ def confirm(store: Store, project: Project, engines: Engines, *, approve: bool =
     for shot in all_shots(store, project):
         inputs.append(require(store, project, prompts_stage.key(shot.shot_id), locked=False))
         inputs.append(require(store, project, frames_stage.key(shot.shot_id), locked=False))
+    if budget_usd is not None:
+        budget_usd = budgets.dollars("confirmation budget", budget_usd)  # NaN would pass every check below
     mine = estimate(store, project, engines.ids())
     current = budgets.get_budget(store, project)
     mode = "cap" if budget_usd is not None else current.mode

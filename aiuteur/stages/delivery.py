@@ -1,7 +1,9 @@
 """Delivery: the film, its NLE exports, the script and a storyboard contact sheet in one folder.
 
 Shot clips are copied next to the exports (`shots/<shot id>.mp4`) so the folder opens in an
-editing suite on any machine; the OTIO/EDL/XML reference those copies.
+editing suite on any machine; the OTIO/EDL/XML reference those copies. A film with sound also
+brings its stems and mix (`sound/dialogue.wav`, `effects.wav`, `music.wav`, `mix.wav`: 48 kHz,
+24-bit, from the film's first sample), laid on the OTIO and FCP XML timelines as audio tracks.
 """
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel
 
-from aiuteur.export import CutClip, export_cut
+from aiuteur.export import AudioStem, CutClip, export_cut
 from aiuteur.models.media import Film, ShotFrames
 from aiuteur.models.project import Project
 from aiuteur.models.story import MasterScript
 from aiuteur.render import contact_sheet
 from aiuteur.stages import frames as frames_stage
+from aiuteur.stages import sound as sound_stage
 from aiuteur.stages.gates import StageError, require
 from aiuteur.stages.video import FILM
 from aiuteur.store import Store
@@ -32,6 +35,8 @@ class Delivery(BaseModel):
     xml: Path
     script: Path
     contact_sheet: Path
+    stems: dict[str, Path] = {}  # dialogue, effects, music (and video), each a WAV from the film's first sample
+    mix: Path | None = None
 
 
 def writable_folder(out_dir: Path) -> Path:
@@ -60,8 +65,15 @@ def deliver(store: Store, project: Project, out_dir: Path) -> Delivery:
         clips.append(CutClip(shot_id=clip.shot_id, scene_number=clip.scene, scene_heading=clip.heading,
                              media_path=target.resolve(), frames=clip.frames, rate=float(film.fps),
                              metadata={"project_id": project.id, "film_version": film_version.id}))
-    paths = export_cut(clips, project.config.title, out_dir, stem="film",
-                       film_metadata={"project_id": project.id, "project": project.name, "film_version": film_version.id})
+    stems: dict[str, Path] = {}
+    mixed = sound_stage.film_sound(store, film_version)
+    if mixed is not None:
+        stems = sound_stage.write_stems(store, mixed[1], out_dir / "sound")
+    frames = sum(c.frames for c in film.clips)
+    audio = [AudioStem(name=name, media_path=path.resolve(), frames=frames) for name, path in stems.items() if name != "mix"]
+    paths = export_cut(clips, project.config.title, out_dir, stem="film", audio=audio,
+                       film_metadata={"project_id": project.id, "project": project.name, "film_version": film_version.id,
+                                      **({"sound_version": mixed[0].id} if mixed else {})})
     film_path = out_dir / "film.mp4"
     _copy(store.media_path(film.media), film_path)
     script_path = out_dir / "script.fountain"
@@ -69,7 +81,8 @@ def deliver(store: Store, project: Project, out_dir: Path) -> Delivery:
     sheet_path = out_dir / "storyboard.png"
     _save_sheet(store, project, film, sheet_path)
     return Delivery(folder=out_dir, film=film_path, otio=paths.otio, edl=paths.edl, xml=paths.xml,
-                    script=script_path, contact_sheet=sheet_path)
+                    script=script_path, contact_sheet=sheet_path,
+                    stems={k: v for k, v in stems.items() if k != "mix"}, mix=stems.get("mix"))
 
 
 def _save_sheet(store: Store, project: Project, film: Film, path: Path) -> None:

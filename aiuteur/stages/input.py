@@ -6,9 +6,11 @@ new project. The mode follows from the inputs (see `aiuteur.ingest.decide_mode`)
 * *import* — a screenplay (Fountain, FDX or a screenplay PDF): it becomes the stage 4 script
   directly, scenes parsed, and stages 2-3 are marked imported (locked, kind `imported`).
 
-Everything is validated before anything is written: the files (type by content, size, encoding),
-the configuration per field (including the style capsule names), and an imported screenplay's
-scenes. Then the project, the locked input version, the style locks and any imported versions are
+Everything is validated before anything is written: the argument types, the project name
+(`aiuteur.validate.check_name`), the idea (no control characters or escape sequences; three words
+or more, counted also in scripts written without spaces), the files (regular files only, type by
+content, size, encoding), the configuration per field (including the style capsule names), and an
+imported screenplay's scenes. Then the project, the locked input version, the style locks and any imported versions are
 written in one transaction.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ from aiuteur.models.versions import Version
 from aiuteur.stages import script as script_stage
 from aiuteur.stages.gates import StageError
 from aiuteur.store import Store
+from aiuteur.validate import WrongType, check_name, require_type
 
 KEY = "input"
 Source = StagedFile | str | Path
@@ -49,9 +52,41 @@ def config_errors(data: dict[str, Any], store: Store | None = None) -> dict[str,
     return check_config_styles(store, config) if store is not None else {}
 
 
+def title_from_idea(idea: str, words: int = 5) -> str:
+    """A working title from the idea's first words (its first sentence's start in scripts written
+    without spaces), at most 60 characters: what `aiuteur demo` uses when no title is given."""
+    require_type(idea, str, "idea")
+    first = " ".join(idea.split()[:words])
+    for stop in "。！？":
+        if stop in first[1:]:
+            first = first[: first.index(stop, 1)]
+    return first[:60].strip() or "Untitled"
+
+
+def _sequence(value: object, name: str) -> list:
+    """A list of files or labels; a lone string is refused (it would be read letter by letter)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Path, StagedFile)) or not isinstance(value, (list, tuple)):
+        raise WrongType(f"{name}: expected a list, got {type(value).__name__}; wrap a single item in a list")
+    return list(value)
+
+
+def _check_arguments(store: Store, name: str | None, idea: str, config: ProjectConfig | None) -> None:
+    require_type(store, Store, "store")
+    if name is not None:
+        check_name(name, "project name")
+    require_type(idea, str, "idea")
+    if config is not None:
+        require_type(config, ProjectConfig, "config")
+
+
 def stage_files(files: Sequence[Source], labels: Sequence[str | None] | None = None) -> list[StagedFile]:
     """Paths (or already staged files) in order, each with its label (`labels[i]`, else its own)."""
-    labels = list(labels or [])
+    files = _sequence(files, "files")
+    labels = _sequence(labels, "labels")
+    for i, item in enumerate(files):
+        require_type(item, (StagedFile, str, Path), f"files[{i}]")
     if len(labels) > len(files):
         raise InputRejected({"labels": f"{len(labels)} labels for {len(files)} files"})
     staged = []
@@ -67,6 +102,8 @@ def stage_files(files: Sequence[Source], labels: Sequence[str | None] | None = N
 def prepare(store: Store, idea: str, config: ProjectConfig, files: Sequence[Source] = (),
             labels: Sequence[str | None] | None = None, mode: InputMode | None = None) -> StoryInput:
     """Everything stage 1 validates, with nothing written: the `StoryInput` to commit."""
+    _check_arguments(store, None, idea, config)
+    require_type(config, ProjectConfig, "config")
     sources: list[SourceDocument] = read_sources(stage_files(files, labels)) if files else []
     chosen = decide_mode(idea, sources, mode)
     story = StoryInput(idea=idea, config=config, sources=sources, mode=chosen)
@@ -84,6 +121,8 @@ def start(store: Store, name: str, idea: str = "", config: ProjectConfig | None 
           files: Sequence[Source] = (), labels: Sequence[str | None] | None = None, mode: InputMode | None = None,
           author: str = "user") -> tuple[Project, Version]:
     """Create the project and its locked input version in one step; invalid input creates nothing."""
+    _check_arguments(store, name, idea, config)
+    name = check_name(name, "project name")
     config = config or ProjectConfig(title=name)
     story = prepare(store, idea, config, files, labels, mode)
     with store.db.transaction():
@@ -104,6 +143,7 @@ def _message(story: StoryInput) -> str:
 
 
 def story_input(store: Store, project: Project) -> StoryInput:
+    require_type(project, Project, "project")
     return store.require_head(project, KEY).model(StoryInput)
 
 
@@ -112,6 +152,8 @@ def revise(store: Store, project: Project, idea: str, config: ProjectConfig | No
            mode: InputMode | None = None, author: str = "user") -> Version:
     """A changed idea, config or set of files: a new input version; everything made from the old one
     turns stale. `files=None` keeps the current sources."""
+    _check_arguments(store, None, idea, config)
+    require_type(project, Project, "project")
     current = story_input(store, project)
     config = config or current.config
     if files is None:

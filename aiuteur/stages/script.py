@@ -5,6 +5,10 @@ Import (stage 1's *import* mode) commits the screenplay as the first script vers
 stages 2 and 3 as imported: a locked treatment and beat sheet of kind `imported`, derived from the
 screenplay itself (one beat per scene, one page ~ one minute), so every later stage and
 `project_status` see them as passed while the versions say they were not generated.
+
+Scene numbers are the parser's (positions), never the text engine's. A generated screenplay with
+no scene heading is refused (there is nothing to shoot: regenerate it); otherwise it is kept as
+written, and scenes with nothing in them are flagged on the version (`answer_flags`).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from aiuteur.context import BudgetedTextRequest, ContextPart, build
 from aiuteur.engines.gateway import Call, generate_text
 from aiuteur.engines.registry import Engines
 from aiuteur.engines.templates import load_template
+from aiuteur.models.answers import AnswerFlag
 from aiuteur.models.project import Project
 from aiuteur.models.story import Beat, BeatSheet, MasterScript, ScriptDraft, SourceDocument, StoryInput, Treatment, TreatmentSet
 from aiuteur.models.versions import Version
@@ -67,10 +72,28 @@ def generate(store: Store, project: Project, engines: Engines, *, auto_lock: boo
     )
     inputs = [beats_version] + ([style] if style else [])
     draft, outcome = generate_text(store, Call(project, "script", template, inputs), engines.text, request, ScriptDraft)
-    script = from_fountain(draft.fountain, source="the generated script")
+    script = from_fountain(draft.fountain, source="the generated script (regenerate it, with guidance)")
+    script = script.model_copy(update={"answer_flags": answer_flags(script)})
     return commit_on_branch(store, project, KEY, script, branch=branch, message=guidance or "master script",
                             inputs=inputs, generation_id=outcome.generation_id, style=style, stage="script",
                             branch_message=guidance or "script regenerated")
+
+
+def answer_flags(script: MasterScript) -> list[AnswerFlag]:
+    """What a person should look at in a generated screenplay: scenes where nothing happens (a
+    heading alone), and scene numbers written twice (`#3#`: the scene's own number is the code's,
+    its position, but exports and readers show the written one)."""
+    flags, written = [], {}
+    for scene in script.scenes:
+        item = f"scene {scene.number}"
+        if not scene.text.strip().partition("\n")[2].strip():
+            flags.append(AnswerFlag(item=item, field="text", problem=f"{scene.heading} has no action or dialogue"))
+        if scene.scene_number:
+            if scene.scene_number in written:
+                flags.append(AnswerFlag(item=item, field="scene_number", problem=(
+                    f"#{scene.scene_number}# is written on scene {written[scene.scene_number]} too")))
+            written.setdefault(scene.scene_number, scene.number)
+    return flags
 
 
 def edit(store: Store, project: Project, fountain: str, *, author: str = "user", message: str = "edited",

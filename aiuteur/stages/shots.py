@@ -1,9 +1,15 @@
 """Stage 7 — shot list: timed technical shots per scene, edited, validated, then locked.
 
-Shot ids (`SC010_SH0010`) are stable across edits: reordering keeps every id, a split gives the
-new shot an id between its neighbours (SH0010 + SH0020 -> SH0015), a merge keeps the first id,
-and an id that was deleted or merged away is never handed out again. Every edit is a new version
-of `scene/<n>/shots` made from the same inputs.
+Shot ids (`SC010_SH0010`) are the code's, never the text engine's: a generated list is numbered
+in order, and ids are stable across edits: reordering keeps every id, a split gives the new shot
+an id between its neighbours (SH0010 + SH0020 -> SH0015), a merge keeps the first id, and an id
+that was deleted or merged away is never handed out again. Every edit is a new version of
+`scene/<n>/shots` made from the same inputs.
+
+The engine's answer is never refused for being poor: a duration the version cannot hold (NaN, 0,
+negative, over 60 s) is replaced and flagged; anything else (a duration outside the limits, a
+character not in the scene, an empty field) is kept as written. Either way the version records it
+in `answer_flags` (shot, field, problem), and the lock gate shows it with the other problems.
 
 The "rearview mirror" — the previous scene's last shot (action, dialogue, end frame when there is
 one) — is handed to each scene's generation so coverage flows across the cut, and shown in the UI.
@@ -22,10 +28,14 @@ from aiuteur.engines.gateway import Call, generate_text
 from aiuteur.engines.protocols import TextRequest
 from aiuteur.engines.registry import Engines
 from aiuteur.engines.templates import load_template
+from aiuteur.models.answers import AnswerFlag, is_positive_number
 from aiuteur.models.assets import AssetSet
 from aiuteur.models.media import ShotFrames
 from aiuteur.models.project import Project
-from aiuteur.models.shots import SHOT_ID, DialogueLine, Rearview, Shot, ShotLimits, ShotList, ShotProblem, shot_id
+from aiuteur.models.shots import (
+    LONGEST_SHOT_SECONDS, SHOT_ID, DialogueLine, Rearview, Shot, ShotLimits, ShotList, ShotListDraft, ShotProblem,
+    shot_id,
+)
 from aiuteur.models.story import MasterScript
 from aiuteur.models.versions import Version
 from aiuteur.screenplay import SceneInfo
@@ -37,6 +47,8 @@ from aiuteur.store import Store
 DEFAULT_LIMITS = ShotLimits()
 MIN_SECONDS = DEFAULT_LIMITS.min_seconds
 MAX_SECONDS = DEFAULT_LIMITS.max_seconds
+#: a new shot's length when nobody said one (an insert, or an engine's duration that was no number)
+NEW_SHOT_SECONDS = 2.0
 #: fields every shot must fill (dialogue, characters, props and notes may be empty)
 MANDATORY = ("shot_type", "lens", "camera_move", "framing", "action", "location", "sound")
 #: columns of the shot table and the CSV export, in order
@@ -111,11 +123,52 @@ def generate(store: Store, project: Project, engines: Engines, scene: int, *, au
                            "rearview": mirror.model_dump(mode="json", exclude={"end_frame"}) if mirror else None},
                  "props": props, "max_shot_seconds": limits.max_seconds},
     )
-    shot_list, outcome = generate_text(store, Call(project, "shots", template, [script_version, assets_version]),
-                                       engines.text, request, ShotList)
-    shot_list = shot_list.model_copy(update={"limits": limits})
+    draft, outcome = generate_text(store, Call(project, "shots", template, [script_version, assets_version]),
+                                   engines.text, request, ShotListDraft)
+    shot_list = from_draft(draft, info, limits, roster)
+    flagged = f" ({len(shot_list.answer_flags)} flag(s) to review)" if shot_list.answer_flags else ""
     return store.commit(project, key(scene), shot_list, inputs=[script_version, assets_version],
-                        generation_id=outcome.generation_id, message=f"shots for scene {scene}")
+                        generation_id=outcome.generation_id, message=f"shots for scene {scene}{flagged}")
+
+
+def from_draft(draft: ShotListDraft, scene: SceneInfo, limits: ShotLimits, assets: AssetSet | None = None) -> ShotList:
+    """The scene's shot list from an engine's answer. The code numbers the shots and sets the
+    scene; names the roster knows are written as the roster writes them; a duration the version
+    cannot hold is replaced. Every problem of the answer is flagged with its shot and field."""
+    names = _known_names(scene, assets)
+    shots, repairs = [], []
+    for index, drafted in enumerate(draft.shots, start=1):
+        sid = shot_id(scene.number, index)
+        fields = drafted.model_dump()
+        fields["characters"] = [names.get(normalise_name(c), c) for c in drafted.characters if c.strip()]
+        if drafted.dialogue is not None:
+            speaker = drafted.dialogue.speaker
+            fields["dialogue"]["speaker"] = names.get(normalise_name(speaker), speaker)
+        if not is_positive_number(drafted.duration) or drafted.duration > LONGEST_SHOT_SECONDS:
+            fields["duration"] = _stand_in_seconds(drafted.duration, drafted.dialogue, limits)
+            repairs.append(AnswerFlag(item=sid, field="duration", repaired=True, problem=(
+                f"the engine gave {drafted.duration:g} s, which a shot cannot last: set to {fields['duration']:g} s")))
+        shots.append(Shot.model_validate({**fields, "shot_id": sid, "scene": scene.number}))
+    shot_list = ShotList(scene=scene.number, heading=scene.heading, shots=shots, limits=limits)
+    found = [AnswerFlag(item=p.shot_id, field=p.field, problem=p.message) for p in problems(shot_list, scene, assets)]
+    return shot_list.model_copy(update={"answer_flags": [*repairs, *found]})
+
+
+def _known_names(scene: SceneInfo, assets: AssetSet | None) -> dict[str, str]:
+    """normalised name or alias -> the name as the script and roster write it."""
+    names = {normalise_name(n): n for n in scene.characters}
+    for asset in assets.by_kind("character") if assets is not None else []:
+        names.update({normalise_name(n): asset.name for n in asset.names})
+    return names
+
+
+def _stand_in_seconds(given: float, dialogue: DialogueLine | None, limits: ShotLimits) -> float:
+    """What a shot lasts when the engine's duration cannot be stored: the longest allowed for one
+    too long, else long enough for its line (a new shot's length without one), within the limits."""
+    if is_positive_number(given):
+        return limits.max_seconds
+    wanted = limits.line_seconds(dialogue.line) if dialogue is not None else NEW_SHOT_SECONDS
+    return round(min(limits.max_seconds, max(limits.min_seconds, wanted)), 2)
 
 
 def scene_target_seconds(project: Project, script: MasterScript, scene: int) -> float:
@@ -139,13 +192,16 @@ def scene_cast(scene: SceneInfo, assets: AssetSet | None = None) -> set[str]:
 
 def problems(shot_list: ShotList, scene: SceneInfo, assets: AssetSet | None = None) -> list[ShotProblem]:
     """Every problem, each naming its shot and field: missing fields, durations outside the limits,
-    dialogue longer than the shot can hold at the speaking rate, characters not in the scene, ids."""
+    dialogue longer than the shot can hold at the speaking rate, characters not in the scene, ids,
+    and the engine's values the code had to replace (until a person edits that field)."""
     limits = shot_list.limits
     cast = scene_cast(scene, assets)
     out: list[ShotProblem] = []
     seen: set[str] = set()
+    replaced = [f for f in shot_list.answer_flags if f.repaired]  # the code's values in place of the engine's
     for shot in shot_list.shots:
         sid = shot.shot_id
+        out += [ShotProblem(shot_id=sid, field=f.field, message=f.problem) for f in replaced if f.item == sid]
         if not SHOT_ID.match(sid):
             out.append(ShotProblem(shot_id=sid, field="shot_id", message=f"id {sid!r} is not like SC010_SH0010"))
         if sid in seen:
@@ -203,14 +259,45 @@ def lock(store: Store, project: Project, scene: int, *, author: str = "user", fo
 def _edit(store: Store, project: Project, scene: int, change: Callable[[ShotList], ShotList], message: str,
           author: str) -> Version:
     head = require(store, project, key(scene), locked=False)
+    before = head.model(ShotList)
     try:
-        edited = change(head.model(ShotList))
+        edited = change(before)
         edited = ShotList.model_validate(edited.model_dump())
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise StageError(f"scene {scene}: {detail}") from None
+    if before.answer_flags:
+        roster = store.head(project, assets_stage.KEY)
+        edited = edited.model_copy(update={"answer_flags": _open_flags(
+            before, edited, scene_info(store, project, scene), roster.model(AssetSet) if roster else None)})
     return store.commit(project, key(scene), edited, inputs=head.inputs, author=author,
                         message=message + (" (after lock: lock again)" if head.status == "locked" else ""))
+
+
+def _open_flags(before: ShotList, after: ShotList, scene: SceneInfo, assets: AssetSet | None) -> list[AnswerFlag]:
+    """The answer's flags a person has not dealt with yet: a replaced value stays flagged until
+    its field is edited; any other flag while its shot still has that problem."""
+    now = {(p.shot_id, p.field) for p in problems(after.model_copy(update={"answer_flags": []}), scene, assets)}
+    shots_before = {s.shot_id: s for s in before.shots}
+    shots_after = {s.shot_id: s for s in after.shots}
+    kept = []
+    for flag in before.answer_flags:
+        shot = shots_after.get(flag.item)
+        if shot is None:
+            continue
+        if flag.repaired:
+            old = shots_before.get(flag.item)
+            if old is not None and _value(shot, flag.field) == _value(old, flag.field):
+                kept.append(flag)
+        elif (flag.item, flag.field) in now:
+            kept.append(flag)
+    return kept
+
+
+def _value(shot: Shot, field: str) -> Any:
+    if field in ("speaker", "line"):
+        return getattr(shot.dialogue, field) if shot.dialogue else None
+    return getattr(shot, field, None)
 
 
 def edit_shot(store: Store, project: Project, scene: int, shot: str, changes: dict[str, Any], *,
@@ -385,7 +472,7 @@ def insert(store: Store, project: Project, scene: int, after: str | None, fields
         if after is not None:
             shot_list.get(after)
         new_id = id_between(shot_list, after)
-        info = {"shot_id": new_id, "scene": scene, "duration": 2.0, "shot_type": "medium", **fields}
+        info = {"shot_id": new_id, "scene": scene, "duration": NEW_SHOT_SECONDS, "shot_type": "medium", **fields}
         if "characters" in info:
             info["characters"] = _names(info["characters"])
         new = Shot.model_validate(info)
@@ -443,8 +530,8 @@ def _seconds(value: Any, shot: str) -> float:
         seconds = round(float(value), 2)
     except (TypeError, ValueError):
         raise StageError(f"{shot}: duration must be a number of seconds, not {value!r}") from None
-    if not 0 < seconds <= 60:
-        raise StageError(f"{shot}: duration must be above 0 and at most 60 s, not {seconds:g}")
+    if not 0 < seconds <= LONGEST_SHOT_SECONDS:
+        raise StageError(f"{shot}: duration must be above 0 and at most {LONGEST_SHOT_SECONDS:g} s, not {seconds:g}")
     return seconds
 
 
@@ -480,8 +567,8 @@ def to_csv(table: list[dict[str, Any]]) -> str:
 
 
 __all__ = [
-    "COLUMNS", "DEFAULT_LIMITS", "EDITABLE", "MANDATORY", "MAX_SECONDS", "MIN_SECONDS", "check", "delete", "edit_shot",
-    "generate", "id_between", "insert", "key", "lock", "merge", "move", "problems", "rearview", "reorder", "rows",
-    "scene_cast", "scene_info", "scene_target_seconds", "scenes", "set_limits", "shot_id", "split", "to_csv",
-    "validate",
+    "COLUMNS", "DEFAULT_LIMITS", "EDITABLE", "MANDATORY", "MAX_SECONDS", "MIN_SECONDS", "NEW_SHOT_SECONDS", "check",
+    "delete", "edit_shot", "from_draft", "generate", "id_between", "insert", "key", "lock", "merge", "move", "problems",
+    "rearview", "reorder", "rows", "scene_cast", "scene_info", "scene_target_seconds", "scenes", "set_limits",
+    "shot_id", "split", "to_csv", "validate",
 ]

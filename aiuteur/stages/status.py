@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from aiuteur.models.project import Project
 from aiuteur.models.versions import Staleness
-from aiuteur.stages.catalog import STAGES, stage_for_key
+from aiuteur.stages.catalog import STAGES, is_setting, stage_for_key
 from aiuteur.store import Store
 
 #: stages whose gate is a lock; the others are "done" once they have output
@@ -24,6 +24,7 @@ class StageStatus(BaseModel):
     reasons: list[str] = []
     imported: bool = False  # passed by import (stage 1's import mode), not generated
     heads: list[str] = []  # the current versions, e.g. "beats v7" (earlier ones stay readable)
+    answer_flags: list[str] = []  # to check in the engines' answers: "scene/1/shots: SC010_SH0020: duration: ..."
 
 
 def project_status(store: Store, project: Project) -> list[StageStatus]:
@@ -33,7 +34,8 @@ def project_status(store: Store, project: Project) -> list[StageStatus]:
     memo: dict[str, Staleness] = {}
     grouped: dict[str, list] = {s.slug: [] for s in STAGES}
     for key, version in heads.items():
-        grouped[stage_for_key(key).slug].append(version)
+        if not is_setting(key):  # settings (e.g. the engine choice) are not a stage
+            grouped[stage_for_key(key).slug].append(version)
     out = []
     for stage in STAGES:
         versions = grouped[stage.slug]
@@ -51,5 +53,7 @@ def project_status(store: Store, project: Project) -> list[StageStatus]:
             versions=sum(counts.get(v.artifact_key, 0) for v in versions), reasons=reasons[:5],
             imported=bool(versions) and all(v.kind == "imported" for v in versions),
             heads=[v.label for v in versions[:20]],
+            answer_flags=[f"{v.artifact_key}: {f['item']}: {f['field']}: {f['problem']}"
+                          for v in versions for f in v.payload.get("answer_flags", [])][:50],
         ))
     return out

@@ -22,6 +22,7 @@ from aiuteur.models.versions import Staleness, Version
 from aiuteur.stages.gates import StageError
 from aiuteur.store import Store
 from aiuteur.store.errors import BranchError
+from aiuteur.store.versions import branch_name
 
 #: artifacts compared as text in a branch diff
 TEXT_ARTIFACTS = ("input", "treatment", "beats", "script")
@@ -59,10 +60,9 @@ def check_change(store: Store, project: Project, key: str, *, branch: str | None
     """Refuse early (before any engine call) when the change needs a branch and none was named, or
     when the named branch exists already."""
     if branch is not None:
-        if not branch.strip():
-            raise BranchError("a branch needs a name")
-        if any(b["name"] == branch.strip() for b in store.branches(project)):
-            raise BranchError(f"project {project.name!r} already has a branch {branch.strip()!r}: pick a new name")
+        branch = branch_name(branch)  # a bad name fails here, before any engine is paid
+        if any(b["name"] == branch for b in store.branches(project)):
+            raise BranchError(f"project {project.name!r} already has a branch {branch!r}: pick a new name")
         return
     blockers = dependants(store, project, key, locked_only=locked_only)
     if blockers:

@@ -25,6 +25,7 @@ from aiuteur.stages.common import system_prompt
 from aiuteur.stages.gates import StageError, require
 from aiuteur.stages.timelines import check_change, commit_on_branch
 from aiuteur.store import Store
+from aiuteur.validate import require_type
 
 KEY = "treatment"
 #: characters of text on each side of a span given to the engine as context
@@ -41,6 +42,7 @@ def generate(store: Store, project: Project, engines: Engines, *, seed: int = 0,
              branch: str | None = None, author: str = "aiuteur") -> Version:
     """Three variants (A, B, C: structure, tone, point of view). A regeneration over locked work
     downstream needs `branch`; `guidance` goes into the prompt and becomes the commit message."""
+    require_type(engines, Engines, "engines (e.g. Engines.offline() or engines_for(store, project))")
     source = require(store, project, "input")
     check_change(store, project, KEY, branch=branch)
     story = source.model(StoryInput)

@@ -29,6 +29,7 @@ from aiuteur.models.versions import Version
 from aiuteur.render import concat_clips, probe
 from aiuteur.stages import frames as frames_stage
 from aiuteur.stages import prompts as prompts_stage
+from aiuteur.stages import sound as sound_stage
 from aiuteur.stages.confirm import KEY as CONFIRMATION, all_shots
 from aiuteur.stages.gates import require
 from aiuteur.store import Store
@@ -164,7 +165,8 @@ def adopt_finished(store: Store, project: Project, video_engine_id: str, *, seed
 
 
 def assemble(store: Store, project: Project) -> Version:
-    """Join every shot clip, in cut order, into the film (stream copy, no re-encode)."""
+    """Join every shot clip, in cut order, into the film (picture stream-copied, no re-encode).
+    Once the project's sound is made (`sound.generate`), its mix is laid on as the audio track."""
     shots = all_shots(store, project)
     headings = {s.number: s.heading for s in require(store, project, "script").model(MasterScript).scenes}
     versions = [require(store, project, key(shot.shot_id), locked=False) for shot in shots]
@@ -177,10 +179,13 @@ def assemble(store: Store, project: Project) -> Version:
                               media=media, start_frame=start, frames=frames))
         start += frames
         paths.append(store.media_path(media))
+    mixed = sound_stage.film_audio(store, project, clips, project.config.fps, paths)
     with tempfile.TemporaryDirectory(prefix="aiuteur-film-") as tmp:
-        out = concat_clips(paths, Path(tmp) / "film.mp4")
+        out = concat_clips(paths, Path(tmp) / "film.mp4", audio=mixed[1] if mixed else None)
         info = probe(out)
         ref = store.put_media(out.read_bytes(), "video/mp4", width=info.width, height=info.height,
                               duration=info.duration, frames=info.frames)
     film = Film(media=ref, fps=project.config.fps, clips=clips)
-    return store.commit(project, FILM, film, inputs=versions, message=f"film of {len(clips)} shots")
+    inputs = versions + ([mixed[0]] if mixed else [])
+    return store.commit(project, FILM, film, inputs=inputs, message=f"film of {len(clips)} shots"
+                        + (" with sound" if mixed else ""))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiuteur.store.database import Database
 from aiuteur.store.errors import (
-    BranchError, ConfirmationRequired, ProjectExists, ProjectNotFound, StoreError, VersionNotFound,
+    BranchError, ConfirmationRequired, ProjectExists, ProjectNotFound, StoreError, VersionNotFound, WorkspaceDamaged,
 )
 from aiuteur.store.generations import GenerationRecord, GenerationsMixin
 from aiuteur.store.media import MediaMixin
@@ -36,7 +36,10 @@ class Store(ProjectsMixin, VersionsMixin, GenerationsMixin, MediaMixin, NotesMix
     def __enter__(self) -> "Store":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # a command refused (or interrupted) before it wrote anything leaves no empty workspace
+        if exc_type is not None and self.db.discard_if_empty():
+            return
         self.close()
 
 
@@ -52,4 +55,5 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False) -> St
 __all__ = [
     "Store", "open_store", "default_workspace", "GenerationRecord",
     "StoreError", "ProjectNotFound", "ProjectExists", "ConfirmationRequired", "VersionNotFound", "BranchError",
+    "WorkspaceDamaged",
 ]

@@ -5,6 +5,10 @@ class StoreError(Exception):
     """Base of everything the store raises on purpose."""
 
 
+class WorkspaceDamaged(StoreError):
+    """The workspace file cannot be read or written: truncated, damaged, or the disk failed."""
+
+
 class ProjectNotFound(StoreError):
     pass
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from aiuteur.engines.secrets import scrub_optional
 from aiuteur.store.database import Database, utcnow
 
 
@@ -23,7 +24,7 @@ class GenerationRecord(BaseModel):
     input_versions: list[str]
     output_version: str | None = None
     output: Any = None
-    usage: dict[str, float]
+    usage: dict[str, Any]  # Usage fields: counts, and the price `tier` (a string) where a model has several
     estimated_cost: float
     actual_cost: float | None = None
     latency_ms: float | None = None
@@ -45,7 +46,7 @@ class GenerationsMixin:
                 json.dumps(record.params, sort_keys=True, default=str), json.dumps(record.input_versions),
                 record.output_version, json.dumps(record.output) if record.output is not None else None,
                 json.dumps(record.usage), record.estimated_cost, record.actual_cost, record.latency_ms,
-                record.status, record.error, record.idempotency_key, record.trace_id, utcnow(),
+                record.status, scrub_optional(record.error), record.idempotency_key, record.trace_id, utcnow(),
             ],
         )
 

@@ -10,7 +10,8 @@ from aiuteur.models.media import MediaRef
 from aiuteur.store.database import Database, utcnow
 from aiuteur.store.errors import StoreError
 
-_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "video/mp4": ".mp4", "image/webp": ".webp"}
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "video/mp4": ".mp4", "image/webp": ".webp",
+               "audio/wav": ".wav", "audio/mpeg": ".mp3"}
 
 
 class MediaMixin:

@@ -1,22 +1,59 @@
-"""Projects in a workspace: create, list, get by name or id, rename, delete (with confirmation)."""
+"""Projects in a workspace: create, list, get by name or id, rename, delete (with confirmation).
+
+Names are checked at the edge (`aiuteur.validate.check_name`): one line, no control characters,
+at most `MAX_NAME_CHARS`. `name_for_title` turns a title into a name a person can type.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
+import unicodedata
 import uuid
 
 from aiuteur.models.project import Project, ProjectConfig
 from aiuteur.store.database import Database, utcnow
 from aiuteur.store.errors import ConfirmationRequired, ProjectExists, ProjectNotFound
+from aiuteur.validate import check_name, require_type, safe_text
 
+#: validation context for what was stored: rules added later do not make old rows unreadable
+STORED = {"stored": True}
+#: a slug is cut to this many characters (at a hyphen when it can)
+SLUG_CHARS = 60
+
+
+def name_for_title(title: str) -> str:
+    """A project name from a title: lower case, words joined by hyphens, accents dropped, letters
+    of any script kept ("Lantern Keepers" -> `lantern-keepers`, "灯台" -> `灯台`). A title with no
+    letter or digit at all (only emoji or punctuation) becomes `film-` and six hex digits of its
+    hash, so two such titles still get two different names."""
+    require_type(title, str, "title")
+    kept: list[str] = []
+    for c in title.lower():
+        kind = unicodedata.category(c)[0]
+        # a mark counts only on a letter (a Thai vowel, a dakuten), not on an emoji (U+FE0F)
+        word = kind in "LN" or kind == "M" and bool(kept) and kept[-1] != " "
+        kept.append(_fold(c) if word else " ")
+    slug = "-".join("".join(kept).split())
+    if len(slug) > SLUG_CHARS:
+        cut = slug[:SLUG_CHARS]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[SLUG_CHARS // 2:] else cut
+    if slug:
+        return slug.strip("-")
+    return "film-" + hashlib.sha256(title.strip().encode("utf-8")).hexdigest()[:6]
+
+
+def _fold(c: str) -> str:
+    """A Latin letter without its accent ("é" -> "e"); every other letter or mark as it is."""
+    base = unicodedata.normalize("NFKD", c)[0]
+    return base if base.isascii() and base.isalnum() else c
 
 
 class ProjectsMixin:
     db: Database
 
     def create_project(self, name: str, config: ProjectConfig) -> Project:
-        name = name.strip()
-        if not name:
-            raise ValueError("a project needs a name")
+        name = check_name(name, "project name")
+        require_type(config, ProjectConfig, "config")
         if self._project_row(name) is not None:
             raise ProjectExists(f"a project named {name!r} already exists in {self.db.path}; pick another name")
         project = Project(id=f"prj_{uuid.uuid4().hex[:12]}", name=name, config=config, created_at=utcnow())
@@ -38,6 +75,8 @@ class ProjectsMixin:
         """A project by its name or its id; the error lists what exists."""
         if isinstance(name_or_id, Project):
             name_or_id = name_or_id.id
+        require_type(name_or_id, str, "project (a name, an id or a Project)")
+        safe_text(name_or_id, "project", multiline=False)
         row = self._project_row(name_or_id)
         if row is None:
             known = ", ".join(p.name for p in self.list_projects()) or "none yet"
@@ -46,9 +85,7 @@ class ProjectsMixin:
 
     def rename_project(self, name_or_id: str | Project, new_name: str) -> Project:
         project = self.get_project(name_or_id)
-        new_name = new_name.strip()
-        if not new_name:
-            raise ValueError("the new name must not be blank")
+        new_name = check_name(new_name, "new project name")
         if self._project_row(new_name) is not None:
             raise ProjectExists(f"a project named {new_name!r} already exists")
         with self.db.transaction():
@@ -58,6 +95,7 @@ class ProjectsMixin:
 
     def update_config(self, name_or_id: str | Project, config: ProjectConfig) -> Project:
         project = self.get_project(name_or_id)
+        require_type(config, ProjectConfig, "config")
         with self.db.transaction():
             self.db.execute("UPDATE projects SET config = ? WHERE id = ?", [config.model_dump_json(), project.id])
             self.audit(project.id, "project.config", config.model_dump(mode="json"))
@@ -98,7 +136,7 @@ class ProjectsMixin:
         return Project(
             id=row["id"],
             name=row["name"],
-            config=ProjectConfig.model_validate_json(row["config"]),
+            config=ProjectConfig.model_validate_json(row["config"], context=STORED),
             branch=row["branch"],
             created_at=row["created_at"],
         )

@@ -12,6 +12,16 @@ from aiuteur.models.versions import Staleness, Version
 from aiuteur.store.database import Database, utcnow
 from aiuteur.store.errors import BranchError, VersionNotFound
 from aiuteur.store.hashing import content_hash, short_id
+from aiuteur.validate import BadInput, check_name, safe_text
+
+
+def branch_name(name: str) -> str:
+    """A branch name, stripped: one line without control characters, 1..`MAX_NAME_CHARS` long;
+    a `BranchError` saying what is wrong otherwise."""
+    try:
+        return check_name(name, "branch name")
+    except BadInput as exc:
+        raise BranchError(str(exc)) from None
 
 
 class VersionsMixin:
@@ -221,9 +231,11 @@ class VersionsMixin:
 
     def create_branch(self, project: Project, name: str, *, message: str = "", switch: bool = True) -> str:
         """A new branch with the current branch's heads (cheap: heads only, no versions copied)."""
-        name = name.strip()
-        if not name:
-            raise BranchError("a branch needs a name")
+        name = branch_name(name)
+        try:
+            safe_text(message, "branch message")
+        except BadInput as exc:
+            raise BranchError(str(exc)) from None
         if any(b["name"] == name for b in self.branches(project)):
             raise BranchError(f"project {project.name!r} already has a branch {name!r}")
         source = self.current_branch(project)

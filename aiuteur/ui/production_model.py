@@ -14,7 +14,7 @@ from typing import Any
 
 import param
 
-from aiuteur.engines.registry import Engines
+from aiuteur.engines.config import engines_for
 from aiuteur.models.assets import AssetSet, ContinuityRisk, HubOverview, SceneDependencies
 from aiuteur.models.shots import Rearview, ShotList, ShotProblem
 from aiuteur.models.states import AssetTimeline
@@ -134,7 +134,7 @@ class ProductionModel(param.Parameterized):
             return False
         def redraw(store):
             project = self._project(store)
-            return assets.regenerate_image(store, project, _engines(store, project), self.asset, self.guidance,
+            return assets.regenerate_image(store, project, engines_for(store, project), self.asset, self.guidance,
                                            author=self.author, unlock=True)
 
         done = self._run("regenerate", redraw)
@@ -355,10 +355,3 @@ def _head_model(store, project, key: str, cls):
     return head.model(cls) if head else None
 
 
-def _engines(store, project) -> Engines:
-    """The engines the project is configured to use (offline unless it chose others)."""
-    try:
-        from aiuteur.engines.config import engines_for
-    except ImportError:  # pragma: no cover - engine configuration is optional to this page
-        return Engines.offline()
-    return engines_for(store, project)

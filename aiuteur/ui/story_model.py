@@ -13,6 +13,7 @@ from typing import Any
 
 import param
 
+from aiuteur.engines.config import engines_for
 from aiuteur.engines.registry import Engines
 from aiuteur.ingest import StagedFile, read_source
 from aiuteur.models.project import ProjectConfig
@@ -55,6 +56,12 @@ class StoryModel(param.Parameterized):
         if not self.project:
             raise ValueError("pick or create a project first")
         return store.get_project(self.project)
+
+    def _configured(self, store) -> tuple[Any, Any, Engines]:
+        """(store, project, the engines configured for it): the one resolution `engines_for`
+        (environment, project settings, offline), as the CLI and notebooks use."""
+        project = self._project(store)
+        return store, project, engines_for(store, project)
 
     # -- stage 1 -----------------------------------------------------------------------------------
     def stage_upload(self, name: str, data: bytes, label: str | None = None) -> bool:
@@ -101,8 +108,8 @@ class StoryModel(param.Parameterized):
     # -- stage 2 -----------------------------------------------------------------------------------
     def generate_treatments(self) -> None:
         branch = self.branch_name.strip() or None
-        if self._run("generate treatments", lambda s: treatment.generate(s, self._project(s), Engines.offline(),
-                                                                         branch=branch, guidance=self.branch_message or None)):
+        if self._run("generate treatments", lambda s: treatment.generate(*self._configured(s), branch=branch,
+                                                                         guidance=self.branch_message or None)):
             self.message = "three treatment variants written" + (f" on branch {branch}" if branch else "")
 
     def comparison(self) -> list[treatment.VariantStats]:
@@ -126,7 +133,7 @@ class StoryModel(param.Parameterized):
     # -- stage 3 -----------------------------------------------------------------------------------
     def generate_beats(self) -> None:
         branch = self.branch_name.strip() or None
-        if self._run("generate beats", lambda s: beats.generate(s, self._project(s), Engines.offline(), branch=branch,
+        if self._run("generate beats", lambda s: beats.generate(*self._configured(s), branch=branch,
                                                                 guidance=self.branch_message or None)):
             self.message = "beat sheet written" + (f" on branch {branch}" if branch else "")
 
@@ -170,7 +177,7 @@ class StoryModel(param.Parameterized):
     # -- stage 4 -----------------------------------------------------------------------------------
     def generate_script(self) -> None:
         branch = self.branch_name.strip() or None
-        if self._run("generate script", lambda s: script.generate(s, self._project(s), Engines.offline(), branch=branch,
+        if self._run("generate script", lambda s: script.generate(*self._configured(s), branch=branch,
                                                                   guidance=self.branch_message or None)):
             self.message = "master script written" + (f" on branch {branch}" if branch else "")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import panel as pn
 
 from aiuteur.ui.studio_model import StudioModel
@@ -39,38 +40,144 @@ class StudioApp:
                             sizing_mode="stretch_width")
 
     def review(self) -> pn.viewable.Viewable:
-        def video(_):
-            path = self.model.film_path()
-            if path is None:
-                return pn.pane.Markdown("No film yet: run the pipeline to stage 12.")
-            return pn.pane.Video(str(path), width=640, loop=False, autoplay=False)
+        """The review page: the player with the shots and the notes beside it. A click on a shot or a
+        note moves the player there; a note is added at the playhead; the selected note's actions
+        (confirm category, go to stage, retake, approve, state, assign) act on it."""
+        m = self.model
+        player = pn.pane.Video(None, width=640, loop=False, autoplay=False, css_classes=["aiuteur-player"])
+        no_film = pn.pane.Markdown("No film yet: run the pipeline to stage 12.")
 
-        def table(_):
-            rows = self.model.shot_rows()
-            if not rows:
-                return pn.pane.Markdown("No shots yet.")
-            import pandas as pd
-            return pn.widgets.Tabulator(pd.DataFrame(rows), disabled=True, height=360, show_index=False,
-                                        sizing_mode="stretch_width", pagination=None)
+        def load(*_):
+            path = m.film_path()
+            player.object, player.visible, no_film.visible = (str(path) if path else None), path is not None, path is None
+        m.param.watch(load, ["project", "notes_revision"])
+        load()
+        # the player's time and the model's playhead follow each other (the model seeks, the person plays)
+        player.param.watch(lambda e: setattr(m, "playhead", max(0.0, float(e.new or 0.0))), "time")
+        m.param.watch(lambda e: abs((player.time or 0.0) - e.new) > 1e-3 and setattr(player, "time", e.new), "playhead")
+        position = pn.pane.HTML(pn.bind(lambda *_: f'<span class="aiuteur-playhead">{m.playhead_timecode()}</span> '
+                                                   f'{html.escape(m.playhead_shot() or "")}',
+                                        m.param.playhead, m.param.project))
 
-        note = pn.widgets.TextInput.from_param(self.model.param.note_text, name="Review note", placeholder="e.g. the lighting in SC030 is too dark")
-        target = pn.widgets.TextInput.from_param(self.model.param.note_target, name="On (shot id, scene/N or film)")
-        save = pn.widgets.Button(name="Add note", button_type="primary")
-        save.on_click(lambda _: self.model.add_note())
-        message = pn.pane.Str(self.model.param.message)
-        return pn.Row(
-            pn.Column(pn.bind(video, self.model.param.project), target, note, save, message),
-            pn.Column(pn.bind(table, self.model.param.project), sizing_mode="stretch_width", min_width=560),
+        shot_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, height=300, show_index=False,
+                                          sizing_mode="stretch_width", pagination=None, selectable=False,
+                                          css_classes=["aiuteur-review-shots"])
+        note_table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, height=220, show_index=False,
+                                          sizing_mode="stretch_width", pagination=None, selectable=False,
+                                          css_classes=["aiuteur-review-notes"])
+
+        def refresh_shots(*_):
+            shot_table.value = pd.DataFrame(m.shot_rows())
+
+        def refresh_notes(*_):
+            note_table.value = pd.DataFrame(m.note_rows(), columns=["id", "timecode", "shot", "category", "stage",
+                                                                    "state", "author", "assignee", "note"])
+        m.param.watch(refresh_shots, ["project", "notes_revision"])
+        m.param.watch(refresh_notes, ["project", "notes_revision", "notes_state"])
+        refresh_shots()
+        refresh_notes()
+        shot_table.on_click(lambda e: e.row is not None and m.seek_to_shot(str(shot_table.value.iloc[e.row]["shot"])))
+        note_table.on_click(lambda e: e.row is not None and m.seek_to_note(str(note_table.value.iloc[e.row]["id"])))
+
+        text = pn.widgets.TextInput.from_param(m.param.note_text, name="Review note",
+                                               placeholder="e.g. the lighting in SC030 is too dark")
+        category = pn.widgets.Select(name="Category (empty: suggest)", options=[""] + m.categories(), width=180)
+        category.link(m, value="note_category")
+        assignee = pn.widgets.TextInput.from_param(m.param.note_assignee, name="Assign to", width=140)
+        target = pn.widgets.TextInput.from_param(m.param.note_target, name="On (empty: the shot at the playhead)",
+                                                 placeholder="shot id, scene/N or film", width=220)
+        add = pn.widgets.Button(name="Add note at playhead", button_type="primary")
+        add.on_click(lambda _: m.add_note())
+
+        selected = pn.pane.HTML(pn.bind(lambda note_id, *_: f'Selected note: <b class="aiuteur-selected-note">'
+                                                            f'{html.escape(note_id or "none")}</b>',
+                                        m.param.selected_note, m.param.notes_revision))
+        buttons = []
+        for label, action in (("Confirm category", lambda: m.confirm_note()), ("Go to stage", m.go_to_stage),
+                              ("Retake", m.retake_note), ("Approve clips", m.approve_note_clips),
+                              ("Assign", lambda: m.assign_note())):
+            button = pn.widgets.Button(name=label)
+            button.on_click(lambda _, action=action: action())
+            buttons.append(button)
+        state = pn.widgets.Select(name="State", options=["open", "in_progress", "resolved", "wont_fix"], width=130)
+        set_state = pn.widgets.Button(name="Set state")
+        set_state.on_click(lambda _: m.set_note_state(state.value))
+        show = pn.widgets.Select.from_param(m.param.notes_state, name="Show", width=130)
+        message = pn.pane.Str(m.param.message, css_classes=["aiuteur-review-message"])
+
+        return pn.Column(
+            pn.Row(
+                pn.Column(player, no_film, position, pn.Row(text, category), pn.Row(target, assignee), add, message,
+                          self._shot_inspector(), width=680),
+                pn.Column("**Shots** (click one to move the player there)", shot_table,
+                          pn.Row("**Notes**", show), note_table, selected, pn.Row(*buttons), pn.Row(state, set_state),
+                          sizing_mode="stretch_width", min_width=560),
+                sizing_mode="stretch_width",
+            ),
             sizing_mode="stretch_width",
         )
 
+    def _shot_inspector(self) -> pn.viewable.Viewable:
+        """The shot 'Go to stage' opened (or the one under the playhead): frames, prompts and clip —
+        where prompt, frame and clip notes are fixed."""
+        from aiuteur.ui.production_model import thumbnail
+
+        m = self.model
+        prompt = pn.widgets.TextAreaInput(name="Video prompt", height=120, sizing_mode="stretch_width")
+        save = pn.widgets.Button(name="Save prompt")
+
+        def shot_now() -> str:
+            return m.focus_shot or m.playhead_shot() or ""
+
+        def body(*_):
+            detail = m.shot_detail(shot_now())
+            if detail is None:
+                return pn.pane.Markdown("")
+            prompt.value = detail["video_prompt"]
+            pictures = "".join(f'<img src="{thumbnail(detail[k], 150)}" width="150" style="margin-right:4px" '
+                               f'alt="{k} frame">' for k in ("start", "end") if detail[k])
+            return pn.pane.HTML(f'<div class="aiuteur-shot-inspector"><b>{html.escape(detail["shot"])}</b> — '
+                                f'{html.escape(detail["clip"])}<br>{pictures}<br><small>{html.escape(detail["prompt"])}'
+                                f'</small></div>', sizing_mode="stretch_width")
+        save.on_click(lambda _: m.edit_video_prompt(shot_now(), prompt.value))
+        return pn.Column(pn.bind(body, m.param.focus_shot, m.param.project, m.param.notes_revision), prompt, save,
+                         sizing_mode="stretch_width")
+
     def page(self) -> pn.template.BaseTemplate:
         """The served page (panel_apps/studio.py)."""
+        pages = [("Stages", self.timeline()), ("Review", self.review()), *self.pages()]
+        tabs = pn.Tabs(*pages, dynamic=False)
+        titles = [title for title, _ in pages]
+
+        def open_page(event):  # "Go to stage" on the review page
+            if event.new in titles:
+                tabs.active = titles.index(event.new)
+        self.model.param.watch(open_page, "focus_page")
+        self._toasts()
         return pn.template.FastListTemplate(
             title="aiuteur studio",
             sidebar=[self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`")],
-            main=[pn.Tabs(("Stages", self.timeline()), ("Review", self.review()), *self.pages(), dynamic=False)],
+            main=[tabs],
         )
+
+    def _toasts(self, every_ms: int = 20_000) -> None:
+        """Show notifications (jobs finished or failed, budget warnings, notes assigned) as toasts:
+        at once for this page's own actions, and from a sweep of the workspace every `every_ms` (short,
+        so a CLI command run beside the studio rarely finds the workspace busy)."""
+        from aiuteur.store.database import utcnow
+
+        seen = {"after": utcnow()}
+
+        def poll(*_):
+            area = pn.state.notifications
+            for n in self.model.poll_notifications(seen["after"]):
+                seen["after"] = max(seen["after"], n.created_at)
+                if area is not None:
+                    show = getattr(area, n.level if n.level in ("success", "warning", "error") else "info")
+                    show(html.escape(f"{n.title}: {n.body}"[:300]), duration=8000)
+        self.model.param.watch(poll, "notes_revision")
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.add_periodic_callback(poll, period=every_ms)
 
     def pages(self) -> list[tuple[str, pn.viewable.Viewable]]:
         """The area pages found in `aiuteur.ui.pages` (story, production, ...)."""

@@ -21,5 +21,58 @@ def test_studio_shows_stages_and_plays_the_film(page: Page, studio_url):
     expect(page.locator("video")).to_have_count(1, timeout=20_000)
     expect(page.locator(".tabulator-row").first).to_be_visible(timeout=20_000)
     page.get_by_placeholder("e.g. the lighting in SC030 is too dark").fill("the lighting is too dark here")
-    page.get_by_role("button", name="Add note").click()
+    page.get_by_role("button", name="Add note at playhead").click()
     expect(page.get_by_text("routed to stage 'frames'")).to_be_visible(timeout=10_000)
+
+
+@pytest.fixture(scope="module")
+def review_url(demo_run, tmp_path_factory):
+    """The studio on a copy of the demo workspace, so the notes written here stay here."""
+    import shutil
+
+    from tests.browser.conftest import ROOT, serve_panel
+
+    source, _, _ = demo_run
+    root = tmp_path_factory.mktemp("review")
+    shutil.copy(source, root / "ws.duckdb")
+    shutil.copytree(source.with_name("ws.media"), root / "ws.media")
+    proc, url = serve_panel(ROOT / "panel_apps" / "studio.py", root / "ws.duckdb")
+    yield url, root / "ws.duckdb"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_review_seeks_from_the_shot_table_and_notes_at_the_playhead(page: Page, review_url):
+    from aiuteur.ui import StudioModel
+
+    url, workspace = review_url
+    model = StudioModel(workspace=str(workspace))
+    model.project = "lighthouse"
+    row = model.shot_rows()[4]
+    page.goto(url)
+    select = page.locator("select").first
+    expect(select).to_be_visible(timeout=20_000)
+    select.select_option("lighthouse")
+    page.locator(".bk-tab", has_text="Review").click()
+    shots = page.locator(".aiuteur-review-shots .tabulator-row")
+    expect(shots.nth(4)).to_be_visible(timeout=20_000)
+    shots.nth(4).locator(".tabulator-cell").first.click()  # a click on a shot moves the player
+    expect(page.locator(".aiuteur-playhead")).to_have_text(row["timecode"], timeout=10_000)
+    video = page.locator("video")
+    page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {row['start_s']}) < 0.05",
+                           timeout=10_000)
+    assert abs(video.evaluate("v => v.currentTime") - row["start_s"]) < 0.05
+
+    page.get_by_placeholder("e.g. the lighting in SC030 is too dark").fill("this shot is too long")
+    page.get_by_role("button", name="Add note at playhead").click()
+    notes = page.locator(".aiuteur-review-notes .tabulator-row")
+    expect(notes).to_have_count(1, timeout=10_000)
+    expect(notes.first).to_contain_text(row["timecode"])
+    expect(notes.first).to_contain_text(row["shot"])
+    expect(page.get_by_text("routed to stage 'shots'")).to_be_visible()
+
+    page.get_by_role("button", name="Confirm category").click()
+    expect(notes.first).to_contain_text("timing", timeout=10_000)
+    page.get_by_role("button", name="Go to stage").click()  # the shot list: the Production page
+    expect(page.locator(".bk-tab.bk-active", has_text="Production")).to_be_visible(timeout=10_000)
+    assert [n.shot for n in model.notes()] == [row["shot"]]

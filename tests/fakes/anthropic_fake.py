@@ -1,12 +1,17 @@
-"""A fake Anthropic Messages API: `messages` (POST /v1/messages), with tool use for structured output."""
+"""A fake Anthropic Messages API: `messages` (POST /v1/messages), with tool use for structured output.
+
+Billing follows Anthropic's rules, counted here with the fakes' own tokenizer: input is the system
+prompt, every message, the tool definitions and the tool-use system prompt Anthropic adds when
+tools are given (346 tokens with `tool_choice` auto/none, 313 with any/tool); output stops at the
+request's `max_tokens` (stop reason `max_tokens`). Every bill goes to `control.usage`.
+"""
 from __future__ import annotations
 
 import itertools
 import json
 from typing import Any
 
-from tests.fakes.content import tokens
-from tests.fakes.openai_fake import TextAsk, text_for
+from tests.fakes.openai_fake import TextAsk, count_tokens, text_for, truncate_to_tokens
 from tests.fakes.server import FakeProvider, Recorded, Reply
 
 
@@ -47,14 +52,21 @@ class AnthropicFake(FakeProvider):
         answer = text_for(self, ask)
         if isinstance(answer, Reply):
             return answer
-        input_tokens = tokens(system + "".join(m["text"] for m in flat))
-        if tool and not isinstance(answer, str):
+        input_tokens = count_tokens(system) + sum(count_tokens(m["text"]) + 3 for m in flat)
+        if tools:
+            choice = (body.get("tool_choice") or {}).get("type", "auto")
+            input_tokens += count_tokens(json.dumps(tools)) + (313 if choice in ("any", "tool") else 346)
+        limit = int(body["max_tokens"])  # required by the API
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        if count_tokens(text) > limit:  # Anthropic stops writing at max_tokens, mid-answer
+            text = truncate_to_tokens(text, limit)
+            content, output_tokens, stop = [{"type": "text", "text": text}], count_tokens(text), "max_tokens"
+        elif tool and not isinstance(answer, str):
             content = [{"type": "tool_use", "id": f"toolu_{next(self._ids)}", "name": tool["name"], "input": answer}]
-            output_tokens, stop = tokens(json.dumps(answer)), "tool_use"
+            output_tokens, stop = count_tokens(text), "tool_use"
         else:
-            text = answer if isinstance(answer, str) else json.dumps(answer)
             content = [{"type": "text", "text": text}]
-            output_tokens, stop = tokens(text), "end_turn"
+            output_tokens, stop = count_tokens(text), "end_turn"
         self.control.bill(route="messages", model=body["model"], input_tokens=input_tokens, output_tokens=output_tokens)
         return {"id": f"msg_{next(self._ids)}", "type": "message", "role": "assistant", "model": body["model"],
                 "content": content, "stop_reason": stop, "stop_sequence": None,

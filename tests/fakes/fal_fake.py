@@ -1,18 +1,45 @@
 """A fake fal.ai queue: submit (POST /{app}), `status`, `result`, `cancel`, and the media `download`.
 
-Video apps answer `{"video": {"url": ...}}` with a real MP4 of the requested duration.
-Options: `polls` (status polls before COMPLETED, default 1).
+Video apps answer `{"video": {"url": ...}}` with a real MP4. Each app takes the durations, aspect
+ratios and resolutions fal documents for it (`APPS`, this fake's own table, not the client's
+capability matrix) and refuses others with fal's 422 validation error. It bills what it generated,
+as fal does: the seconds of the clip it made, with or without audio, at its resolution
+(`control.usage`). Options: `polls` (status polls before COMPLETED, default 1); `clip_seconds`
+(make clips of this length whatever was asked: a model that does not keep to the request).
 """
 from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from tests.fakes.content import mp4_bytes
 from tests.fakes.server import FakeProvider, Recorded, Reply
 
 SIZES = {"16:9": (160, 90), "9:16": (90, 160), "1:1": (96, 96), "21:9": (168, 72)}
+
+
+@dataclass(frozen=True)
+class App:
+    """What one fal app accepts: `durations` as the strings it takes, and how it bills audio."""
+
+    durations: tuple[str, ...]
+    resolutions: tuple[str, ...] = ("720p",)
+    audio: str = "always"  # "always" | "optional" (the `generate_audio` argument, default on)
+
+
+APPS = {
+    "fal-ai/kling-video/v4/image-to-video": App(durations=tuple(str(n) for n in range(3, 31))),
+    "fal-ai/veo3.1/fast/first-last-frame-to-video": App(durations=("4s", "6s", "8s"), resolutions=("720p", "1080p"),
+                                                        audio="optional"),
+}
+
+
+def _invalid(field: str, value: Any, allowed: Any) -> Reply:
+    return Reply(422, {"detail": [{"loc": ["body", field], "msg": f"value is not a valid enumeration member; "
+                                   f"permitted: {', '.join(map(str, allowed))}", "type": "type_error.enum",
+                                   "input": value}]})
 
 
 class FalFake(FakeProvider):
@@ -56,6 +83,13 @@ class FalFake(FakeProvider):
 
     def _submit(self, request: Recorded) -> Any:
         app = request.path.strip("/")
+        rules, args = APPS.get(app), request.json or {}
+        if rules is not None:
+            duration = str(args.get("duration", rules.durations[0]))
+            if duration not in rules.durations:
+                return _invalid("duration", duration, rules.durations)
+            if str(args.get("resolution", rules.resolutions[0])) not in rules.resolutions:
+                return _invalid("resolution", args.get("resolution"), rules.resolutions)
         request_id = f"req-{next(self._ids)}"
         self.jobs[request_id] = {"app": app, "arguments": request.json or {}, "polls": 0}
         return {**self._urls(app, request_id), "queue_position": 0}
@@ -81,13 +115,16 @@ class FalFake(FakeProvider):
             return Reply(404, {"detail": "Request not found"})
         if "file" not in job:
             args = job["arguments"]
-            seconds = float(str(args.get("duration", "5")).rstrip("s"))
+            rules = APPS.get(job["app"])
+            seconds = float(self.control.options.get("clip_seconds") or str(args.get("duration", "5")).rstrip("s"))
             width, height = SIZES.get(args.get("aspect_ratio", "16:9"), SIZES["16:9"])
             file_id = f"{request_id}.mp4"
             self.files[file_id] = mp4_bytes(width, height, seconds)
             job["file"] = file_id
-            self.control.bill(route="result", app=job["app"], video_seconds=seconds,
-                              audio=bool(args.get("generate_audio", True)))
+            audio = True if rules is None or rules.audio == "always" else bool(args.get("generate_audio", True))
+            resolution = str(args.get("resolution", rules.resolutions[0] if rules else "720p"))
+            self.control.bill(route="result", app=job["app"], video_seconds=seconds, audio=audio,
+                              resolution=resolution)
         data = self.files[job["file"]]
         return {"video": {"url": f"{self.url}/files/{job['file']}", "content_type": "video/mp4",
                           "file_name": job["file"], "file_size": len(data)}, "seed": 1}

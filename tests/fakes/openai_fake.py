@@ -4,18 +4,76 @@ Routes: `chat` (POST /v1/chat/completions), `responses` (POST /v1/responses), `i
 `images.edit` (multipart), `videos.create` (multipart), `videos.retrieve`, `videos.content`.
 Text answers follow the request's JSON schema (`response_format` / `text.format`): by default a
 minimal instance of it, or what `control.respond("text", fn)` returns for a `TextAsk`.
+
+Billing follows OpenAI's own rules, counted here, never taken from the client: input tokens are
+every message (plus OpenAI's framing: 3 a message and 3 to prime the reply) and the JSON schema
+sent for structured output, in this fake's own tokenizer (`count_tokens`); output is stopped at
+the request's `max_completion_tokens` / `max_tokens` (finish reason `length`), as OpenAI does.
+gpt-image-1 bills the images it made at their size and quality, the prompt's text tokens and each
+input image's tokens (tiled like vision input); a video bills the seconds of the clip it made.
+Every bill goes to `control.usage`.
 """
 from __future__ import annotations
 
 import base64
+import io
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakes.content import fill_schema, mp4_bytes, png_bytes, tokens
+from tests.fakes.content import fill_schema, mp4_bytes, png_bytes
 from tests.fakes.server import FakeProvider, Recorded, Reply
+
+_PIECES = re.compile(r"[A-Za-z]+|[0-9]|[^\sA-Za-z0-9]")
+#: output image tokens gpt-image-1 makes per size and quality (OpenAI's image generation guide);
+#: at $40/1M they are the per-image prices of data/prices.json
+IMAGE_OUTPUT_TOKENS = {
+    "1024x1024": {"low": 272, "medium": 1056, "high": 4160},
+    "1024x1536": {"low": 408, "medium": 1584, "high": 6240},
+    "1536x1024": {"low": 400, "medium": 1568, "high": 6208},
+}
+
+
+def count_tokens(text: str) -> int:
+    """The fakes' tokenizer, not the client's estimate: a word is a token per five letters, every
+    digit and punctuation mark its own token (so JSON is dear, as with real tokenizers)."""
+    return sum(math.ceil(len(p) / 5) if p[0].isalpha() else 1 for p in _PIECES.findall(text))
+
+
+def truncate_to_tokens(text: str, limit: int) -> str:
+    """The longest prefix of `text` that fits `limit` tokens (where a provider stops writing)."""
+    used = 0
+    for match in _PIECES.finditer(text):
+        piece = match.group()
+        used += math.ceil(len(piece) / 5) if piece[0].isalpha() else 1
+        if used > limit:
+            return text[:match.start()]
+    return text
+
+
+def output_limit(body: dict[str, Any]) -> int | None:
+    """The request's cap on output tokens, under any of the names OpenAI-style APIs use."""
+    for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        if isinstance(body.get(name), int):
+            return body[name]
+    return None
+
+
+def image_input_tokens(data: bytes) -> int:
+    """Tokens of one input image, as vision input at high detail: fit in 2048x2048, shortest side
+    scaled to 768, then 85 + 170 per 512-px tile."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+    scale = min(1.0, 2048 / max(width, height))
+    width, height = width * scale, height * scale
+    scale = 768 / min(width, height)
+    width, height = width * scale, height * scale
+    return 85 + 170 * math.ceil(width / 512) * math.ceil(height / 512)
 
 
 @dataclass
@@ -98,12 +156,13 @@ class OpenAIFake(FakeProvider):
             schema_name, schema = spec.get("name"), spec.get("schema")
         return TextAsk(self.name, model, schema_name, schema, system, user, flat)
 
-    def _completion(self, model: str, content: str | None, prompt_tokens: int, refusal: str | None = None) -> dict:
-        completion_tokens = tokens(content or refusal or "")
+    def _completion(self, model: str, content: str | None, prompt_tokens: int, refusal: str | None = None,
+                    finish_reason: str = "stop") -> dict:
+        completion_tokens = count_tokens(content or refusal or "")
         return {
             "id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion", "created": 0, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": refusal},
-                         "finish_reason": "stop", "logprobs": None}],
+                         "finish_reason": finish_reason, "logprobs": None}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }
@@ -114,12 +173,28 @@ class OpenAIFake(FakeProvider):
         answer = text_for(self, ask)
         if isinstance(answer, Reply):
             return answer
-        content = answer if isinstance(answer, str) else json.dumps(answer)
-        prompt_tokens = tokens("".join(m["text"] for m in ask.messages))
-        out = self._completion(body["model"], content, prompt_tokens)
+        content, finish = self._limited(answer, output_limit(body))
+        prompt_tokens = self._input_tokens(ask, body.get("response_format"))
+        out = self._completion(body["model"], content, prompt_tokens, finish_reason=finish)
         self.control.bill(route="chat", model=body["model"], input_tokens=prompt_tokens,
                           output_tokens=out["usage"]["completion_tokens"])
         return out
+
+    @staticmethod
+    def _input_tokens(ask: TextAsk, fmt: dict[str, Any] | None) -> int:
+        """Every message plus OpenAI's framing (3 a message, 3 to prime the answer) and the schema."""
+        total = sum(count_tokens(m["text"]) + 3 for m in ask.messages) + 3
+        if fmt:
+            total += count_tokens(json.dumps(fmt))
+        return total
+
+    @staticmethod
+    def _limited(answer: Any, limit: int | None) -> tuple[str, str]:
+        """The answer as sent, stopped at the output limit the request set (finish reason `length`)."""
+        content = answer if isinstance(answer, str) else json.dumps(answer)
+        if limit is not None and count_tokens(content) > limit:
+            return truncate_to_tokens(content, limit), "length"
+        return content, "stop"
 
     def _responses(self, request: Recorded) -> Any:
         body = request.json
@@ -133,12 +208,13 @@ class OpenAIFake(FakeProvider):
         answer = text_for(self, ask)
         if isinstance(answer, Reply):
             return answer
-        content = answer if isinstance(answer, str) else json.dumps(answer)
-        input_tokens, output_tokens = tokens("".join(m["text"] for m in ask.messages)), tokens(content)
+        content, finish = self._limited(answer, output_limit(body))
+        input_tokens, output_tokens = self._input_tokens(ask, fmt), count_tokens(content)
         self.control.bill(route="responses", model=body["model"], input_tokens=input_tokens, output_tokens=output_tokens)
         return {
-            "id": f"resp_{next(self._ids)}", "object": "response", "created_at": 0, "status": "completed",
-            "model": body["model"], "error": None, "incomplete_details": None, "instructions": None,
+            "id": f"resp_{next(self._ids)}", "object": "response", "created_at": 0,
+            "status": "completed" if finish == "stop" else "incomplete", "model": body["model"], "error": None,
+            "incomplete_details": None if finish == "stop" else {"reason": "max_output_tokens"}, "instructions": None,
             "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
                         "content": [{"type": "output_text", "text": content, "annotations": []}]}],
             "parallel_tool_calls": False, "tool_choice": "auto", "tools": [], "temperature": 1.0, "top_p": 1.0,
@@ -147,26 +223,39 @@ class OpenAIFake(FakeProvider):
                       "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
         }
 
-    def _image_reply(self, model: str, prompt: str, size: str, references: int) -> dict:
-        width, height = (int(v) for v in (size if size and size != "auto" else "1024x1024").split("x"))
-        data = png_bytes(width, height, seed=prompt)
-        self.control.bill(route="images", model=model, images=1, size=size, references=references)
-        return {"created": 0, "data": [{"b64_json": base64.b64encode(data).decode()}],
-                "usage": {"input_tokens": tokens(prompt), "output_tokens": 1056, "total_tokens": tokens(prompt) + 1056,
-                          "input_tokens_details": {"text_tokens": tokens(prompt), "image_tokens": 0}}}
+    def _image_reply(self, body: dict[str, Any], references: list[bytes]) -> Any:
+        model, prompt = body.get("model", "gpt-image-1"), body.get("prompt", "")
+        size = body.get("size") or "auto"
+        size = "1024x1024" if size == "auto" else size
+        quality = body.get("quality") or "auto"
+        quality = "high" if quality == "auto" else quality  # OpenAI picks; a fake is no kinder than the dearest
+        if size not in IMAGE_OUTPUT_TOKENS or quality not in IMAGE_OUTPUT_TOKENS[size]:
+            return Reply.bad_request(f"Invalid size {size!r} or quality {quality!r} for {model}")
+        n = int(body.get("n") or 1)
+        width, height = (int(v) for v in size.split("x"))
+        text_tokens = count_tokens(prompt)
+        picture_tokens = sum(image_input_tokens(data) for data in references)
+        output_tokens = n * IMAGE_OUTPUT_TOKENS[size][quality]
+        self.control.bill(route="images", model=model, images=n, size=size, quality=quality,
+                          input_tokens=text_tokens, input_image_tokens=picture_tokens, references=len(references))
+        return {"created": 0, "data": [{"b64_json": base64.b64encode(png_bytes(width, height, seed=f"{prompt}{i}")).decode()}
+                                       for i in range(n)],
+                "usage": {"input_tokens": text_tokens + picture_tokens, "output_tokens": output_tokens,
+                          "total_tokens": text_tokens + picture_tokens + output_tokens,
+                          "input_tokens_details": {"text_tokens": text_tokens, "image_tokens": picture_tokens}}}
 
     def _images_generate(self, request: Recorded) -> Any:
-        body = request.json
-        return self._image_reply(body.get("model", "gpt-image-1"), body.get("prompt", ""), body.get("size", "1024x1024"), 0)
+        return self._image_reply(request.json or {}, [])
 
     def _images_edit(self, request: Recorded) -> Any:
         form = request.form()
-        text = {k: v[1].decode() for k, v in form.items() if v[0] is None}
-        images = [k for k in form if k.split("#")[0] in ("image", "image[]")]
+        text: dict[str, Any] = {k: v[1].decode() for k, v in form.items() if v[0] is None}
+        images = [v[1] for k, v in form.items() if k.split("#")[0] in ("image", "image[]")]
         if not images:
             return Reply.bad_request("image is required")
-        return self._image_reply(text.get("model", "gpt-image-1"), text.get("prompt", ""), text.get("size", "1024x1024"),
-                                 len(images))
+        if "n" in text:
+            text["n"] = int(text["n"])
+        return self._image_reply(text, images)
 
     def _video_json(self, video: dict[str, Any]) -> dict:
         return {"id": video["id"], "object": "video", "model": video["model"], "status": video["status"],

@@ -1,4 +1,6 @@
-"""`aiuteur jobs|cancel|resume|budget|approve` as a user runs them, on a real workspace file."""
+"""`aiuteur jobs|cancel|resume|budget|approve` as a user runs them, on a real workspace file: with
+rejected paid output shown for what it is, and starts that may already be bought bought again only
+when the user says so."""
 from __future__ import annotations
 
 import json
@@ -8,13 +10,16 @@ from typer.testing import CliRunner
 
 from aiuteur.cli import app
 from aiuteur.costs import ledger
-from aiuteur.engines import registry
 from aiuteur.engines.gateway import idempotency_key
 from aiuteur.engines.protocols import ImageRequest
 from aiuteur.jobs import queue
-from aiuteur.jobs.testing import ScriptedEngine
+from aiuteur import jobs
+from aiuteur.jobs import FakeClock, Runner
+from aiuteur.jobs import table as jobs_table
+from aiuteur.jobs.testing import ScriptedEngine, ScriptedOperationEngine
 from aiuteur.models.project import ProjectConfig
 from aiuteur.store import open_store
+from tests.integration.jobs_fake_video import died_while_starting, registry_engine
 
 cli = CliRunner()
 IMAGE = "openai:gpt-image-1"
@@ -39,14 +44,8 @@ def workspace(tmp_path):
 @pytest.fixture
 def scripted_openai_images():
     """The registry's `openai:*` image engines are a scripted engine for the test's duration."""
-    engine = ScriptedEngine(IMAGE)
-    saved = registry._FACTORIES.get(("image", "openai"))
-    registry.register("image", "openai", lambda model: engine)
-    yield engine
-    if saved is None:
-        registry._FACTORIES.pop(("image", "openai"), None)
-    else:
-        registry.register("image", "openai", saved)
+    with registry_engine("image", "openai", ScriptedEngine(IMAGE)) as engine:
+        yield engine
 
 
 def invoke(*args: str):
@@ -117,3 +116,79 @@ def test_unknown_job_and_project_fail_clearly(workspace):
     assert missing.exit_code == 1 and "no job 'job_nope'" in missing.output
     nope = invoke("jobs", "nope", "--workspace", workspace)
     assert nope.exit_code == 1 and "no project 'nope'" in nope.output
+
+
+def test_jobs_says_why_paid_output_was_rejected(workspace):
+    runner = Runner(clock=FakeClock())  # the backoffs between tries, without waiting them
+    with registry_engine("image", "openai", ScriptedEngine(IMAGE, default="corrupt")) as engine, jobs.using(runner):
+        resumed = invoke("resume", "film", "--json", "--workspace", workspace)
+    runner.close()
+    assert resumed.exit_code == 0, resumed.output
+    assert len(json.loads(resumed.output)["failed"]) == 3 and len(engine.calls) == 3 * 5  # the retry policy's tries
+    data = json.loads(invoke("jobs", "film", "--json", "--workspace", workspace).output)
+    assert all("output rejected: image did not decode" in j["error"] for j in data["jobs"])
+    shown = cli.invoke(app, ["jobs", "film", "--workspace", str(workspace)], env={"COLUMNS": "240"})
+    assert "output rejected: image did not decode" in shown.output
+    with open_store(workspace) as store:  # billed: five rejected images per job
+        totals = ledger.totals(store, store.get_project("film").id)
+        assert totals.spent_usd == pytest.approx(3 * 5 * 0.042) and totals.reserved_usd == 0
+
+
+@pytest.fixture
+def uncertain(tmp_path):
+    """A workspace whose video start was in flight when its process died, and the provider's engine."""
+    engine = ScriptedOperationEngine("veo:veo-3.1-fast-generate-preview", polls=1)
+    path = tmp_path / "ws.duckdb"
+    with open_store(path) as store:
+        project = store.create_project("film", ProjectConfig(title="Film"))
+        job = died_while_starting(store, engine, project, folder=tmp_path)
+    with registry_engine("video", "veo", engine):
+        yield path, engine, job
+
+
+def test_resume_in_a_script_refuses_to_buy_an_uncertain_start_again(uncertain):
+    path, engine, job = uncertain
+    shown = cli.invoke(app, ["jobs", "film", "--workspace", str(path)], env={"COLUMNS": "240"})
+    assert "may already be bought" in shown.output
+    refused = invoke("resume", "film", "--workspace", path)
+    assert refused.exit_code == 1
+    assert "1 video start(s) may already be bought" in refused.output and job.id in refused.output
+    assert "$0.60" in refused.output and "--rebuy-uncertain" in refused.output and "--skip-uncertain" in refused.output
+    assert len(engine.starts) == 1
+    both = invoke("resume", "film", "--rebuy-uncertain", "--skip-uncertain", "--workspace", path)
+    assert both.exit_code == 1 and "not both" in both.output
+
+
+def test_resume_rebuy_flag_buys_it_again(uncertain):
+    path, engine, job = uncertain
+    done = invoke("resume", "film", "--rebuy-uncertain", "--json", "--workspace", path)
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.output)
+    assert data["counts"]["done"] == 1 and [u["job_id"] for u in data["uncertain"]] == [job.id]
+    assert data["uncertain"][0]["decision"] == "rebuy" and data["uncertain"][0]["possible_cost_usd"] == 0.6
+    assert len(engine.starts) == 2
+
+
+def test_resume_skip_flag_cancels_it(uncertain):
+    path, engine, job = uncertain
+    done = invoke("resume", "film", "--skip-uncertain", "--workspace", path)
+    assert done.exit_code == 0, done.output
+    assert "1 uncertain video start(s) cancelled" in done.output
+    assert len(engine.starts) == 1
+    with open_store(path) as store:
+        assert jobs_table.get(store, job.id).status == "cancelled"
+
+
+@pytest.mark.parametrize("answer, starts, status", [("b\n", 2, "done"), ("s\n", 1, "cancelled"), ("\n", 1, "running")])
+def test_resume_at_a_terminal_lists_the_starts_and_asks(uncertain, monkeypatch, answer, starts, status):
+    from aiuteur.commands import jobs as jobs_commands
+
+    path, engine, job = uncertain
+    monkeypatch.setattr(jobs_commands, "_interactive", lambda: True)
+    asked = cli.invoke(app, ["resume", "film", "--workspace", str(path)], input=answer, env={"COLUMNS": "240"})
+    assert asked.exit_code == 0, asked.output
+    assert "1 video start(s) may already be bought" in asked.output and job.id in asked.output
+    assert "$0.60" in asked.output and "Buy them again" in asked.output
+    assert len(engine.starts) == starts
+    with open_store(path) as store:
+        assert jobs_table.get(store, job.id).status == status

@@ -110,3 +110,37 @@ def test_under_cap_the_confirmation_and_the_gate_refuse_before_any_call(store, p
         video.generate_all(store, project, engines_with(spy))
     assert spy.calls == [] and jobs.list_jobs(store, project.id) == []
     assert ledger.entries(store, project.id) == []
+
+
+def test_a_corrupt_clip_is_never_filed_and_a_corrupt_one_on_file_is_bought_again(store, project):
+    from aiuteur.render import probe
+    from aiuteur.store import GenerationRecord
+
+    shots = all_shots(store, project)
+    engine = ScriptedOperationEngine(ENGINE_ID, poll_script=["corrupt"], polls=1)  # the first clip is 64 bytes
+    confirm_video_on(store, project, engine)
+    video.generate_all(store, project, engines_with(engine))
+    assert len(engine.starts) == len(shots) + 1  # the corrupt clip's operation was dropped, a new one bought
+    for shot in shots:  # every filed clip is a real one, of the length bought
+        media = store.head(project, video.key(shot.shot_id)).model(ShotVideo).media
+        assert probe(store.media_path(media)).duration == pytest.approx(shot.duration, abs=0.1)
+    [retried] = [j for j in jobs.list_jobs(store, project.id) if j.attempts == 2]
+    assert retried.status == "done"
+    rejected = [e for e in ledger.entries(store, project.id) if "output rejected" in e.note]
+    assert len(rejected) == 1 and rejected[0].amount_usd == pytest.approx(0.15 * retried.request["duration"])  # billed
+
+    # a clip recorded as paid before clips were checked, corrupt on disk: not reused, not filed
+    job = next(j for j in jobs.list_jobs(store, project.id) if j.id != retried.id)
+    paid = store.fulfilled_generation(job.idempotency_key)
+    [victim] = [s for s in shots if store.head(project, video.key(s.shot_id)).generation_id == paid.id]
+    corrupt = store.put_media(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 52, "video/mp4")
+    store.record_generation(GenerationRecord(**{**paid.model_dump(), "id": "gen_corrupt_legacy",
+                                                "output": corrupt.model_dump(mode="json")}))
+    assert store.fulfilled_generation(job.idempotency_key).id == "gen_corrupt_legacy"
+    assert [s.shot_id for s in video.unpaid_shots(store, project, ENGINE_ID)] == [victim.shot_id]
+    video.generate_all(store, project, engines_with(engine))
+    assert len(engine.starts) == len(shots) + 2  # bought again, once
+    media = store.head(project, video.key(victim.shot_id)).model(ShotVideo).media
+    assert media.sha256 != corrupt.sha256 and probe(store.media_path(media)).has_video
+    video.generate_all(store, project, engines_with(engine))
+    assert len(engine.starts) == len(shots) + 2  # and nothing more on the next run

@@ -230,3 +230,32 @@ def test_subtitle_band_covers_the_panel_caption(tmp_path):
     for y in range(h - band + 2, h):
         r, g, b = last[(y * w + 3) * 3:(y * w + 3) * 3 + 3]
         assert max(r, g, b) < 40, (y, (r, g, b))
+
+
+def test_a_push_in_keeps_the_caption_band_still_and_uncropped(tmp_path):
+    """The storyboard's caption is held while the camera pushes in over the picture above it."""
+    from aiuteur.render import FrameSpec, caption_band_height, render_clip, render_frame
+
+    panel = tmp_path / "panel.png"
+    render_frame(FrameSpec(characters=["ELSA"], caption="ELSA goes through a careful routine.")).save(panel)
+    band = caption_band_height(640, 360)
+    held = decode(render_clip(panel, panel, tmp_path / "held.mp4", duration=1.0, camera_move="push in",
+                              caption_band=band))
+    moved = decode(render_clip(panel, panel, tmp_path / "moved.mp4", duration=1.0, camera_move="push in"))
+    h = held[0].shape[0]
+    caption_first, caption_last = held[0][h - band:].astype(int), held[-1][h - band:].astype(int)
+    assert np.abs(caption_first - caption_last).mean() < 2  # the caption did not move or grow
+    assert np.abs(moved[-1][h - band:].astype(int) - moved[0][h - band:].astype(int)).mean() > 5  # it would have
+    assert np.abs(held[-1][: h - band].astype(int) - held[0][: h - band].astype(int)).mean() > 2  # the picture moved
+
+
+def test_crossfade_zero_cuts_between_poses_without_a_double_exposure(frames, tmp_path):
+    from PIL import Image
+
+    decoded = decode(render_clip(*frames, tmp_path / "cut.mp4", duration=1.0, fps=24, crossfade=0.0))
+    start = np.asarray(Image.open(frames[0]).convert("RGB"), dtype=float)
+    end = np.asarray(Image.open(frames[1]).convert("RGB"), dtype=float)
+    for frame in decoded:  # every frame is one pose or the other, never a mix of both
+        to_start, to_end = np.abs(frame - start).mean(), np.abs(frame - end).mean()
+        assert min(to_start, to_end) < 4, (to_start, to_end)
+    assert np.abs(decoded[0] - start).mean() < 4 and np.abs(decoded[-1] - end).mean() < 4

@@ -14,7 +14,7 @@ from aiuteur.engines import capabilities
 from aiuteur.engines.capabilities import RetiredModel
 from aiuteur.engines.config import EngineSettings, engines_for, project_settings, resolve, set_project_engines
 from aiuteur.engines.protocols import Usage
-from aiuteur.engines.providers.errors import MissingKey
+from aiuteur.engines.providers.errors import MissingCredentials, MissingKey
 from aiuteur.engines.registry import UnknownEngine
 from aiuteur.models.project import ProjectConfig
 from aiuteur.stages import input as input_stage
@@ -69,6 +69,13 @@ def test_bad_ids_are_refused_when_chosen(store, project, kind, engine_id, error)
 def test_missing_key_fails_when_the_engines_are_built(store, project, provider_env, monkeypatch):
     monkeypatch.delenv("GOOGLE_API_KEY")
     with pytest.raises(MissingKey, match="GOOGLE_API_KEY or GEMINI_API_KEY"):
+        engines_for(store, project, image="gemini:gemini-2.5-flash-image")
+
+
+def test_veo_without_a_vertex_route_fails_when_the_engines_are_built(store, project, provider_env):
+    """A Gemini API key alone cannot run Veo (google-genai 3.x serves it on Vertex AI only): refused
+    before any stage runs, with the routes that would work."""
+    with pytest.raises(MissingCredentials, match="Vertex AI.*GOOGLE_CLOUD_PROJECT.*gemini:gemini-omni-1.2-flash"):
         engines_for(store, project, video="veo:veo-3.1-fast-generate-preview")
 
 
@@ -95,16 +102,27 @@ def test_docs_show_the_matrix_as_it_is():
                                                 "`python -m aiuteur.engines.capabilities`")
 
 
-def test_cli_engines_json(provider_env):
-    result = runner.invoke(app, ["engines", "--json", "--kind", "video"])
-    assert result.exit_code == 0, result.output
-    rows = {r["engine_id"]: r for r in json.loads(result.output)["engines"]}
+def test_cli_engines_json(provider_env, monkeypatch):
+    def video_rows():
+        result = runner.invoke(app, ["engines", "--json", "--kind", "video"])
+        assert result.exit_code == 0, result.output
+        assert provider_env["GOOGLE_API_KEY"] not in result.output
+        assert provider_env["OPENAI_API_KEY"] not in result.output
+        return {r["engine_id"]: r for r in json.loads(result.output)["engines"]}
+
+    rows = video_rows()
+    assert rows["veo:veo-3.1-fast-generate-preview"]["key_set"] is False  # a Gemini key is not a Vertex route
+    assert rows["gemini:gemini-omni-1.2-flash"]["key_set"] is True
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")  # express mode
+    assert video_rows()["veo:veo-3.1-fast-generate-preview"]["key_set"] is True
+    monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "aiuteur-test")  # a project (credentials checked at build)
+    rows = video_rows()
     assert rows["veo:veo-3.1-fast-generate-preview"]["last_frame"] is True
     assert rows["veo:veo-3.1-fast-generate-preview"]["key_set"] is True
     assert rows["openai:sora-2"]["status"] == "retired"
     assert rows["fal:kling-v4"]["price"]["per_second"] == 0.157
     assert all(r["kind"] == "video" for r in rows.values())
-    assert provider_env["OPENAI_API_KEY"] not in result.output
 
 
 def test_cli_use_engines_then_engines_for_the_project(tmp_path, provider_env):

@@ -21,6 +21,12 @@ def _frame(tmp_path):
     return path
 
 
+def _poll_once(engine_id, tmp_path):
+    engine = get_engine("video", engine_id)
+    return engine.poll(engine.start(VideoRequest(prompt="p", duration=4, fps=24, width=640, height=360,
+                                                 start_frame=_frame(tmp_path))))
+
+
 # name -> (fixture, route, call(tmp_path))
 CASES = {
     "anthropic text": ("fake_anthropic", "messages", lambda tmp: get_engine("text", "anthropic:claude-haiku-4-5").write(
@@ -29,8 +35,12 @@ CASES = {
         ImageRequest(prompt="p", width=640, height=360))),
     "gpt-image": ("fake_openai", "images.generate", lambda tmp: get_engine("image", "openai:gpt-image-1").image(
         ImageRequest(prompt="p", width=640, height=360))),
-    "veo": ("fake_gemini", "predictLongRunning", lambda tmp: get_engine("video", "veo:veo-3.1-fast-generate-preview").start(
+    "veo": ("fake_vertex", "predictLongRunning", lambda tmp: get_engine("video", "veo:veo-3.1-fast-generate-preview").start(
         VideoRequest(prompt="p", duration=4, fps=24, width=640, height=360, start_frame=_frame(tmp)))),
+    "veo poll": ("fake_vertex", "fetchPredictOperation", lambda tmp: _poll_once("veo:veo-3.1-fast-generate-preview", tmp)),
+    "omni": ("fake_gemini", "interactions.create", lambda tmp: get_engine("video", "gemini:gemini-omni-1.2-flash").start(
+        VideoRequest(prompt="p", duration=4, fps=24, width=640, height=360, start_frame=_frame(tmp)))),
+    "omni poll": ("fake_gemini", "interactions.get", lambda tmp: _poll_once("gemini:gemini-omni-1.2-flash", tmp)),
     "fal": ("fake_fal", "submit", lambda tmp: get_engine("video", "fal:kling-v4").start(
         VideoRequest(prompt="p", duration=4, fps=24, width=640, height=360, start_frame=_frame(tmp)))),
 }

@@ -7,7 +7,7 @@ import pytest
 
 from aiuteur.engines.capabilities import CapabilityError
 from aiuteur.engines.protocols import ImageRequest
-from aiuteur.engines.providers.errors import MissingKey, RateLimited, SafetyBlocked
+from aiuteur.engines.providers.errors import MissingCredentials, MissingKey, RateLimited, SafetyBlocked
 from aiuteur.engines.registry import get_engine
 from tests.fakes.content import png_bytes
 
@@ -68,11 +68,11 @@ def test_gemini_rate_limit_keeps_retry_after_and_is_tried_once(fake_gemini):
     assert fake_gemini.control.count() == 1
 
 
-def test_unsupported_aspect_ratio_is_refused_before_any_request(fake_gemini):
+def test_unsupported_aspect_ratio_is_refused_before_any_request(fake_vertex):
     engine = get_engine("image", "imagen:imagen-4.0-generate-001")
     with pytest.raises(CapabilityError, match="aspect_ratio"):
         engine.image(request(width=688, height=288))  # 2.39:1: Imagen makes up to 16:9
-    assert fake_gemini.control.count() == 0
+    assert fake_vertex.control.count() == 0
 
 
 def test_gemini_serves_scope_as_21_9(fake_gemini):
@@ -80,19 +80,65 @@ def test_gemini_serves_scope_as_21_9(fake_gemini):
     assert (result.width, result.height) == (1536, 672)
 
 
-def test_imagen_through_vertex_express_mode(fake_gemini, refs):
+def test_imagen_through_vertex_express_mode(fake_vertex_express, refs):
     result = get_engine("image", "imagen:imagen-4.0-generate-001").image(request(refs[:1]))
     assert result.data.startswith(b"\x89PNG") and result.usage.images == 1
     assert "no reference images" in result.note
-    call = fake_gemini.control.of("predict")[0]
+    call = fake_vertex_express.control.of("predict")[0]
     assert call.path == "/v1beta1/publishers/google/models/imagen-4.0-generate-001:predict"
+    assert call.headers["x-goog-api-key"] == "fake-google-key-0002" and "authorization" not in call.headers
     assert call.json["parameters"]["aspectRatio"] == "16:9"
 
 
-def test_imagen_safety_filter(fake_gemini):
-    fake_gemini.control.queue("predict", fake_gemini.provider.safety("predict", "Unsafe content"))
+def test_imagen_through_a_vertex_project(fake_vertex):
+    """A project with application-default credentials: the token goes out, the Gemini key does not."""
+    result = get_engine("image", "imagen:imagen-4.0-generate-001").image(request())
+    assert result.data.startswith(b"\x89PNG")
+    call = fake_vertex.control.of("predict")[0]
+    assert call.path == ("/v1beta1/projects/aiuteur-test/locations/us-central1/publishers/google/models/"
+                         "imagen-4.0-generate-001:predict")
+    assert call.headers["authorization"] == "Bearer fake-vertex-access-token" and "x-goog-api-key" not in call.headers
+
+
+def test_imagen_with_only_a_gemini_key_fails_when_built(fake_gemini):
+    with pytest.raises(MissingCredentials) as caught:
+        get_engine("image", "imagen:imagen-4.0-generate-001")
+    message = str(caught.value)
+    assert "Vertex AI" in message and "GOOGLE_CLOUD_PROJECT" in message and "GOOGLE_GENAI_USE_VERTEXAI=true" in message
+    assert "gemini:gemini-2.5-flash-image" in message
+    assert fake_gemini.control.count() == 0
+
+
+def test_imagen_safety_filter(fake_vertex):
+    fake_vertex.control.queue("predict", fake_vertex.provider.safety("predict", "Unsafe content"))
     with pytest.raises(SafetyBlocked, match="Unsafe content"):
         get_engine("image", "imagen:imagen-4.0-generate-001").image(request())
+
+
+@pytest.mark.parametrize("model,references", [("gemini-3.1-flash-image", 4), ("nano-banana-pro-preview", 4)])
+def test_gemini_3_image_models(fake_gemini, refs, model, references):
+    """The current Gemini image models take all four references (the 2.5 model keeps three)."""
+    result = get_engine("image", f"gemini:{model}").image(request(refs))
+    assert result.data.startswith(b"\x89PNG") and result.note is None and (result.width, result.height) == (1344, 768)
+    call = fake_gemini.control.of("generateContent")[0]
+    assert call.path == f"/v1/models/{model}:generateContent"
+    sent = [b64(p["inlineData"]["data"]) for p in call.json["contents"][0]["parts"] if "inlineData" in p]
+    assert sent == [p.read_bytes() for p in refs][:references]
+
+
+@pytest.mark.parametrize("version,prefix", [(None, "/v1/"), ("beta", "/v1beta/"), ("v1alpha", "/v1alpha/")])
+def test_gemini_api_version_follows_the_sdk_variable(fake_gemini, monkeypatch, version, prefix):
+    """google-genai 3.x calls /v1 unless GOOGLE_GENAI_API_VERSION says otherwise; aiuteur passes it through."""
+    if version:
+        monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", version)
+    get_engine("image", "gemini:gemini-2.5-flash-image").image(request())
+    assert fake_gemini.control.of("generateContent")[0].path == f"{prefix}models/gemini-2.5-flash-image:generateContent"
+
+
+def test_gemini_image_through_vertex_when_the_sdk_switch_says_so(fake_vertex_express):
+    get_engine("image", "gemini:gemini-2.5-flash-image").image(request())
+    call = fake_vertex_express.control.of("generateContent")[0]
+    assert call.path == "/v1beta1/publishers/google/models/gemini-2.5-flash-image:generateContent"
 
 
 def test_gpt_image_generate_without_references(fake_openai):

@@ -39,7 +39,7 @@ def google_run(tmp_path_factory):
 
     from _pytest.monkeypatch import MonkeyPatch
 
-    from tests.fakes.fixtures import FAKE_KEYS
+    from tests.fakes.fixtures import FAKE_KEYS, GOOGLE_ENV, offline_google_auth, vertex_env
     from tests.fakes.gemini_fake import GeminiFake
     from tests.fakes.openai_fake import OpenAIFake
     from tests.fakes.server import RunningFake
@@ -47,12 +47,16 @@ def google_run(tmp_path_factory):
     patch = MonkeyPatch()
     for name, value in FAKE_KEYS.items():
         patch.setenv(name, value)
-    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "GEMINI_API_KEY"):
+    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "GEMINI_API_KEY", *GOOGLE_ENV):
         patch.delenv(name, raising=False)
     patch.setenv("AIUTEUR_VIDEO_POLL_SECONDS", "0.01")
     openai_fake, gemini_fake = RunningFake(OpenAIFake()), RunningFake(GeminiFake())
     patch.setenv("OPENAI_BASE_URL", openai_fake.url + "/v1")
+    # Gemini images through the Developer API (the key), Veo through a Vertex AI project: one Google fake
     patch.setenv("GOOGLE_GEMINI_BASE_URL", gemini_fake.url)
+    offline_google_auth(patch, tmp_path_factory.mktemp("gcloud"))
+    for name, value in vertex_env(gemini_fake.url, tmp_path_factory.mktemp("vertex")).items():
+        patch.setenv(name, value)
     gemini_fake.control.options["video_polls"] = 2  # each operation is polled until done
     from aiuteur.jobs.limits import set_limits
 

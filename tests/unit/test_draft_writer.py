@@ -22,8 +22,10 @@ def test_idea_analysis_finds_people_places_and_stakes(idea):
     names = [p.name for p in facts.people]
     assert names[:3] == ["ELSA", "TOMAS", "JONAH"]
     assert facts.people[0].role == "aging lighthouse keeper"
+    assert [p.name for p in facts.present] == ["ELSA", "JONAH"] and [p.name for p in facts.absent] == ["TOMAS"]
+    assert facts.people[2].belief == "grief has finally broken her"
     assert {"LIGHTHOUSE", "HARBOR TOWN", "PORT ELLERY"} <= {p.name for p in facts.places}
-    assert "radio" in facts.props
+    assert "radio" in facts.props and facts.voice_device == "radio"
     assert facts.goal.startswith("decide whether to trust the voice")
 
 
@@ -61,4 +63,6 @@ def test_an_idea_without_names_still_gets_a_stable_cast():
     first = analyse("a girl and her robot run away to the sea")
     second = analyse("a girl and her robot run away to the sea")
     assert [p.name for p in first.people] == [p.name for p in second.people]
-    assert len(first.people) >= 3 and first.people[0].role == "girl"
+    assert [p.role for p in first.people] == ["girl", "robot"]
+    assert first.people[0].name in {"MAYA", "IRIS", "NADIA", "VERA", "RUTH", "JUNO", "NORA", "ADA", "LENA", "MIRA",
+                                    "TESS", "ALMA"}  # a girl gets a woman's name from the bank

@@ -3,15 +3,19 @@ estimate -> reserve -> reconcile, releases on failure and cancellation."""
 from __future__ import annotations
 
 
+import json
+
 import pytest
 from pydantic import BaseModel
 
 from aiuteur import jobs
-from aiuteur.costs import budgets, ledger
+from aiuteur.costs import budgets, ledger, load_prices
 from aiuteur.costs.budgets import ApprovalRequired, BudgetExceeded, BudgetWarning
 from aiuteur.engines.errors import ServerError
 from aiuteur.engines.gateway import Call, generate_image, generate_images, generate_text, idempotency_key
 from aiuteur.engines.protocols import ImageRequest, TextRequest, Usage
+from aiuteur.engines.providers.keys import max_output_tokens
+from aiuteur.engines.providers.text import PROMPT_OVERHEAD_TOKENS
 from aiuteur.engines.templates import load_template
 from aiuteur.jobs import FakeClock, JobFailed, ProviderLimits, RetryPolicy, Runner, queue, table
 from aiuteur.jobs.testing import run_async, ScriptedEngine
@@ -66,11 +70,88 @@ def test_the_config_budget_is_a_cap_until_one_is_set(store, config):
 def test_bad_budget_settings_are_refused_with_the_field_named(store, project):
     with pytest.raises(ValueError, match="mode 'spend' is not one of"):
         budgets.set_budget(store, project, limit_usd=1.0, mode="spend")
-    with pytest.raises(ValueError, match="limit must be a number"):
+    with pytest.raises(budgets.InvalidBudget, match="limit must be a finite number"):
         budgets.set_budget(store, project, limit_usd=-1.0, mode="cap")
     with pytest.raises(ValueError, match="needs a limit"):
         budgets.set_budget(store, project, mode="cap")
     assert not budgets.get_budget(store, project).stored  # nothing half-written
+
+
+BAD_AMOUNTS = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf"), "negative": -0.01}
+#: field -> (how the library sets it, the CLI arguments that set it, its name in the message)
+FIELDS = {
+    "limit": (lambda store, project, v: budgets.set_budget(store, project, limit_usd=v, mode="cap"),
+              lambda v: ["budget", "p", f"--set={v}"], "budget limit"),
+    "approval threshold": (lambda store, project, v: budgets.set_budget(store, project, approval_threshold_usd=v),
+                           lambda v: ["budget", "p", f"--approval-threshold={v}"], "approval threshold"),
+    "approval maximum": (lambda store, project, v: budgets.approve(store, project, "sha256:abc", max_usd=v),
+                         lambda v: ["approve", "p", "sha256:abc", f"--max-usd={v}"], "approval maximum"),
+}
+
+
+def _money_rows(store, project) -> tuple:
+    return (store.db.fetchone("SELECT count(*) FROM budgets WHERE project_id = ?", [project.id])[0],
+            store.db.fetchone("SELECT count(*) FROM approvals WHERE project_id = ?", [project.id])[0],
+            store.db.fetchone("SELECT count(*) FROM audit_log WHERE project_id = ? AND action LIKE 'budget.%'",
+                              [project.id])[0])
+
+
+@pytest.mark.parametrize("amount", list(BAD_AMOUNTS))
+@pytest.mark.parametrize("field", list(FIELDS))
+def test_a_bad_amount_is_refused_by_the_library_and_nothing_is_written(store, project, field, amount):
+    """NaN compares false with everything: a NaN cap would let every call through."""
+    set_it, _, name = FIELDS[field]
+    with pytest.raises(budgets.InvalidBudget, match=rf"the {name} must be a finite number of dollars >= 0") as refused:
+        set_it(store, project, BAD_AMOUNTS[amount])
+    assert isinstance(refused.value, ValueError) and "set it with `aiuteur " in str(refused.value)
+    assert _money_rows(store, project) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("amount", list(BAD_AMOUNTS))
+@pytest.mark.parametrize("field", list(FIELDS))
+def test_a_bad_amount_is_refused_by_the_cli_in_one_line_and_nothing_is_written(tmp_path, config, field, amount):
+    from typer.testing import CliRunner
+
+    from aiuteur.cli import app
+    from aiuteur.store import Store
+
+    workspace = tmp_path / "cli.duckdb"
+    with Store(workspace) as store:
+        store.create_project("p", config)
+    _, arguments, name = FIELDS[field]
+    text = {"nan": "nan", "inf": "inf", "-inf": "-inf", "negative": "-0.01"}[amount]
+    result = CliRunner().invoke(app, arguments(text) + ["--workspace", str(workspace)])
+    assert result.exit_code != 0
+    said = " ".join(result.stderr.split())  # one message (the terminal may wrap it), no traceback
+    assert said.startswith("error: ") and said.count("error:") == 1 and "Traceback" not in said, result.stderr
+    assert f"the {name} must be a finite number of dollars >= 0" in said
+    with Store(workspace) as store:
+        assert _money_rows(store, store.get_project("p")) == (0, 0, 0)
+
+
+def test_the_confirmation_budget_and_the_ledger_refuse_nan_too(store, project):
+    with pytest.raises(budgets.InvalidBudget, match="confirmation budget"):
+        budgets.dollars("confirmation budget", float("nan"))
+    with pytest.raises(ValueError, match="finite number"):
+        ledger.reserve(store, project.id, "job_x", IMAGE, float("nan"))
+    with pytest.raises(budgets.BudgetError, match="no usable estimate"):
+        budgets.admit(store, project, [budgets.Admission("job_x", IMAGE, float("nan"))])
+    assert entries(store, project) == []
+
+
+def test_a_nan_stored_before_it_was_refused_does_not_switch_the_cap_off(store, project):
+    store.db.execute("INSERT INTO budgets VALUES (?, ?, ?, ?, current_timestamp)", [project.id, float("nan"), "cap", None])
+    with pytest.raises(budgets.InvalidBudget, match="budget limit"):
+        budgets.admit(store, project, [budgets.Admission("job_x", IMAGE, PRICE)])
+    assert entries(store, project) == []
+
+
+def test_the_config_budget_cannot_be_infinite(config):
+    from pydantic import ValidationError
+
+    for value in (float("inf"), float("nan"), -1.0):
+        with pytest.raises(ValidationError):
+            config.model_validate({**config.model_dump(), "budget_usd": value})
 
 
 # -- cap -------------------------------------------------------------------------------------------
@@ -173,18 +254,36 @@ def test_a_named_scope_approves_a_call(store, project, runner):
 # -- the ledger ----------------------------------------------------------------------------------
 def test_estimate_reserve_reconcile(store, project, runner):
     spy = ScriptedEngine("openai:gpt-4.1-mini")
-    generate_text(store, Call(project, "beats", load_template("beats")), spy,
-                  TextRequest(task="beats", system="sys", prompt="x" * 4000), Answer)
+    request = TextRequest(task="beats", system="sys", prompt="x" * 4000)
+    generate_text(store, Call(project, "beats", load_template("beats")), spy, request, Answer)
     [generation] = store.generations(project.id)
     estimate = generation.estimated_cost
-    assert estimate == pytest.approx(1000 / 1e6 * 0.40 + 2000 / 1e6 * 1.60, rel=0.01)
+    # a ceiling, not a guess: one token a byte sent (schema twice, plus framing), the max-tokens answer
+    schema_bytes = len(json.dumps(Answer.model_json_schema()).encode())
+    ceiling = Usage(input_tokens=len(b"sys") + 4000 + 2 * schema_bytes + PROMPT_OVERHEAD_TOKENS,
+                    output_tokens=max_output_tokens())
+    assert estimate == pytest.approx(load_prices().cost("openai:gpt-4.1-mini", ceiling))
     billed = 1000 / 1e6 * 0.40 + 500 / 1e6 * 1.60  # the engine's usage: 1000 in, 500 out
-    assert generation.actual_cost == pytest.approx(billed)
+    assert generation.actual_cost == pytest.approx(billed) and billed < estimate
     assert entries(store, project) == [("reserve", pytest.approx(estimate)), ("release", pytest.approx(-estimate)),
                                        ("charge", pytest.approx(billed))]
     totals = ledger.totals(store, project.id)
     assert totals.spent_usd == pytest.approx(billed) and totals.reserved_usd == 0
     assert ledger.entries(store, project.id)[-1].generation_id == generation.id
+
+
+def test_a_text_call_is_admitted_only_when_its_ceiling_fits(store, project, runner, monkeypatch):
+    """Under cap the gate reserves the most a text call can bill (its max-tokens answer), so a long
+    answer can never take spend past the budget; a smaller AIUTEUR_MAX_OUTPUT_TOKENS lowers it."""
+    spy = ScriptedEngine("openai:gpt-4.1-mini")
+    request = TextRequest(task="beats", system="", prompt="short")
+    budgets.set_budget(store, project, limit_usd=0.02, mode="cap")  # 16,000 tokens out cost $0.0256
+    with pytest.raises(BudgetExceeded):
+        generate_text(store, Call(project, "beats", load_template("beats")), spy, request, Answer)
+    assert spy.calls == []
+    monkeypatch.setenv("AIUTEUR_MAX_OUTPUT_TOKENS", "4000")  # $0.0064 at most
+    generate_text(store, Call(project, "beats", load_template("beats")), spy, request, Answer)
+    assert len(spy.calls) == 1
 
 
 def test_a_failure_releases_its_reservation_and_is_charged_what_the_provider_bills(store, project, runner):

@@ -368,3 +368,177 @@ def test_cancelling_a_running_operation_stops_polling_and_tells_the_provider(sto
     assert errors and isinstance(errors[0], jobs.JobCancelled)
     assert the_job(store, project).status == "cancelled" and engine.cancelled == engine.starts
     assert ledger.totals(store, project.id).reserved_usd == 0
+
+
+# -- paid output is checked before it counts ------------------------------------------------------
+def test_an_image_that_does_not_decode_is_rejected_billed_and_retried(store, project, runner, clock):
+    engine = ScriptedEngine(IMAGE, ["corrupt"])
+    ref, outcome = generate_image(store, image_call(project), engine, image_request())
+    assert len(engine.calls) == 2  # the corrupt answer was not kept: asked again
+    assert store.media_path(ref).read_bytes()[:4] == b"\x89PNG"  # what counts is the second, real image
+    job = the_job(store, project)
+    assert job.status == "done" and job.attempts == 2
+    [generation] = [g for g in store.generations(project.id) if g.status == "ok"]
+    assert generation.actual_cost == pytest.approx(2 * 0.042)  # the rejected image was billed too
+    charges = [e for e in ledger.entries(store, project.id) if e.entry == "charge"]
+    assert any("output rejected: image did not decode" in e.note for e in charges)
+    assert ledger.totals(store, project.id).spent_usd == pytest.approx(2 * 0.042)
+
+
+@pytest.mark.parametrize("step, words", [("corrupt", "image did not decode"),
+                                         ("wrong-size", "image is 513x1024, the model makes 1024x1024")])
+def test_an_image_rejected_every_time_fails_the_job_with_the_reason_and_its_cost(store, project, runner, step, words):
+    engine = ScriptedEngine(IMAGE, default=step)
+    with pytest.raises(JobFailed, match=f"output rejected: {words}"):
+        generate_image(store, image_call(project), engine, image_request())
+    assert len(engine.calls) == 4  # within the retry policy
+    job = the_job(store, project)
+    assert job.status == "failed" and f"output rejected: {words}" in job.error
+    assert [g.status for g in store.generations(project.id)] == ["error"]  # never a fulfilled generation
+    assert store.generations(project.id)[0].actual_cost == pytest.approx(4 * 0.042)
+    assert store.fulfilled_generation(job.idempotency_key) is None
+    totals = ledger.totals(store, project.id)
+    assert totals.spent_usd == pytest.approx(4 * 0.042) and totals.reserved_usd == 0
+
+
+def test_a_corrupt_clip_drops_its_operation_and_a_new_one_is_bought(store, project, runner, frame):
+    engine = ScriptedOperationEngine(VIDEO, poll_script=["corrupt"], polls=1)
+    ref, _ = generate_video(store, Call(project, "video", load_template("video")), engine, video_request(frame))
+    assert len(engine.starts) == 2 and engine.poll_log == engine.starts  # not polled again: bought anew
+    assert the_job(store, project).operation_id == engine.starts[1]
+    from aiuteur.render import probe
+    assert probe(store.media_path(ref)).duration == pytest.approx(4.0, abs=0.05)
+    assert ledger.totals(store, project.id).spent_usd == pytest.approx(2 * 4 * 0.15)
+
+
+def test_a_clip_of_the_wrong_length_is_rejected(store, project, runner, frame):
+    engine = ScriptedOperationEngine(VIDEO, poll_script=["wrong-size"] * 4, polls=1)
+    with pytest.raises(JobFailed, match=r"output rejected: video is 2 s long, 4 s was bought"):
+        generate_video(store, Call(project, "video", load_template("video")), engine, video_request(frame))
+    assert len(engine.starts) == 4
+
+
+def test_a_fulfilled_but_corrupt_output_is_not_reused_and_is_checked_once(store, project, runner, monkeypatch):
+    from aiuteur.engines import output_check
+
+    request = image_request(7)
+    key = idempotency_key(IMAGE, "image", request)
+    spec = _spec(project, 7)
+    [job] = queue.enqueue(store, [spec])
+    from aiuteur.store import GenerationRecord
+    bad = store.put_media(b"<html>not a png</html>", "image/png", width=1024, height=1024)
+    store.record_generation(GenerationRecord(  # what a run before output checks left behind
+        id="gen_corrupt", project_id=project.id, stage="frames", kind="image", template_id="frame",
+        template_version="1", engine=IMAGE, model="gpt-image-1", rendered_prompt=request.prompt,
+        params=request.model_dump(mode="json", exclude={"prompt", "system", "context"}), input_versions=[],
+        usage={"images": 1}, estimated_cost=0.042, actual_cost=0.042, status="ok",
+        output=bad.model_dump(mode="json"), idempotency_key=key))
+    jobs.cancel(store, project, job.id)
+    checks: list[str] = []
+    real = output_check.problem_with
+    monkeypatch.setattr(output_check, "problem_with", lambda *a, **k: checks.append("x") or real(*a, **k))
+    engine = ScriptedEngine(IMAGE)
+    ref, outcome = generate_image(store, image_call(project), engine, request)
+    assert len(engine.calls) == 1 and not outcome.cached and ref.sha256 != bad.sha256  # bought again
+    assert len(checks) == 2  # the old file, once; the new one, in the try that got it
+    again, outcome = generate_image(store, image_call(project), engine, request)
+    assert outcome.cached and again == ref and len(engine.calls) == 1
+    assert len(checks) == 2  # a reuse costs a look-up, not a decode
+
+
+# -- starts that may already be bought --------------------------------------------------------------
+def _video_job(store, project, frame, i: int = 0):
+    request = video_request(frame, i)
+    spec = queue.JobSpec(project=project, kind="video", stage="video", engine=VIDEO,
+                         key=idempotency_key(VIDEO, "video", request), request=request, template_id="video",
+                         template_version="1", estimate_usd=0.6)
+    [job] = queue.enqueue(store, [spec])
+    return job, request
+
+
+def _died_while_starting(store, engine, job, request):
+    """What a process killed mid-start leaves: the start marked as sent, the provider's operation made
+    (and billed), its id never saved."""
+    table.mark_attempt(store, job.id, 1, starting=True)
+    engine.start(request)
+
+
+def test_resume_refuses_to_buy_again_a_start_that_may_be_bought(store, project, clock, frame):
+    engine = ScriptedOperationEngine(VIDEO, polls=1)
+    job, request = _video_job(store, project, frame)
+    _died_while_starting(store, engine, job, request)
+    assert table.get(store, job.id).start_uncertain
+    with pytest.raises(jobs.RebuyConsentRequired, match=r"1 video start\(s\) may already be bought") as refused:
+        jobs.resume_project(store, project, engines={VIDEO: engine})
+    [start] = refused.value.starts
+    assert start.job_id == job.id and start.possible_cost_usd == pytest.approx(0.6)
+    assert "--rebuy-uncertain" in str(refused.value) and "$0.60" in str(refused.value)
+    assert len(engine.starts) == 1 and table.get(store, job.id).status == "running"  # nothing ran
+
+
+def test_consent_buys_it_again_and_counts_the_lost_start(store, project, clock, frame):
+    engine = ScriptedOperationEngine(VIDEO, polls=1)
+    job, request = _video_job(store, project, frame)
+    _died_while_starting(store, engine, job, request)
+    runner = Runner(clock=clock)
+    try:
+        report = jobs.resume_project(store, project, engines={VIDEO: engine}, runner=runner, uncertain="rebuy")
+    finally:
+        runner.close()
+    assert report.decision == "rebuy" and [s.job_id for s in report.uncertain] == [job.id]
+    assert len(engine.starts) == 2 and table.get(store, job.id).status == "done"
+    totals = ledger.totals(store, project.id)
+    assert totals.spent_usd == pytest.approx(2 * 0.6) and totals.reserved_usd == 0  # the provider billed two
+    generation = store.fulfilled_generation(job.idempotency_key)
+    assert generation.actual_cost == pytest.approx(2 * 0.6)
+
+
+def test_skipping_cancels_it_and_counts_the_lost_start(store, project, clock, frame):
+    engine = ScriptedOperationEngine(VIDEO, polls=1)
+    job, request = _video_job(store, project, frame)
+    _died_while_starting(store, engine, job, request)
+    report = jobs.resume_project(store, project, engines={VIDEO: engine}, uncertain="skip")
+    assert report.decision == "skip" and report.results == []
+    assert len(engine.starts) == 1 and table.get(store, job.id).status == "cancelled"
+    totals = ledger.totals(store, project.id)
+    assert totals.reserved_usd == 0 and totals.spent_usd == pytest.approx(0.6)
+
+
+def test_a_searchable_provider_settles_the_start_without_asking(store, project, clock, frame):
+    engine = ScriptedOperationEngine(VIDEO, polls=1, searchable=True)
+    job, request = _video_job(store, project, frame)
+    other, other_request = _video_job(store, project, frame, 1)
+    _died_while_starting(store, engine, job, request)  # made at the provider
+    table.mark_attempt(store, other.id, 1, starting=True)  # sent, but never made
+    runner = Runner(clock=clock)
+    try:
+        report = jobs.resume_project(store, project, engines={VIDEO: engine}, runner=runner)
+    finally:
+        runner.close()
+    assert report.uncertain == [] and {r.job.status for r in report.results} == {"done"}
+    assert engine.found == [engine.starts[0]]
+    assert len(engine.starts) == 2  # the one made was polled, the one never made was started once
+    assert ledger.totals(store, project.id).spent_usd == pytest.approx(2 * 0.6)
+
+
+def test_a_start_with_no_answer_is_not_sent_again_without_consent(store, project, runner, frame):
+    engine = ScriptedOperationEngine(VIDEO, ["lost"], polls=1)
+    with pytest.raises(jobs.RebuyConsentRequired):
+        generate_video(store, Call(project, "video", load_template("video")), engine, video_request(frame))
+    assert len(engine.starts) == 1
+    job = the_job(store, project)
+    assert job.status == "running" and job.start_uncertain and "may already be bought" in job.error
+    assert ledger.totals(store, project.id).reserved_usd == pytest.approx(0.6)  # held until the user decides
+
+
+def test_a_start_with_no_answer_is_found_at_a_searchable_provider(store, project, runner, frame):
+    engine = ScriptedOperationEngine(VIDEO, ["lost"], polls=1, searchable=True)
+    generate_video(store, Call(project, "video", load_template("video")), engine, video_request(frame))
+    assert len(engine.starts) == 1 and engine.found == engine.starts
+    assert the_job(store, project).status == "done"
+
+
+def test_a_start_the_provider_refused_is_not_uncertain(store, project, runner, frame):
+    engine = ScriptedOperationEngine(VIDEO, ["500"], polls=1)
+    generate_video(store, Call(project, "video", load_template("video")), engine, video_request(frame))
+    assert len(engine.starts) == 1 and len(engine.calls) == 2  # the 500 made nothing: started again at once

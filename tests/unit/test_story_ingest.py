@@ -166,3 +166,85 @@ def test_mode_follows_from_inputs():
     assert decide_mode("An idea with words.", [notes, script], "adapt") == "adapt"
     with pytest.raises(IngestError, match="'import' needs a screenplay"):
         decide_mode("An idea with words.", [notes], "import")
+
+
+# -- valid input accepted (issue 14) -----------------------------------------------------------------
+@pytest.mark.parametrize("prolog", [
+    "<!-- " + "exported by a tool that writes a long licence comment first. " * 200 + "-->\n",
+    '<?xml-stylesheet type="text/xsl" href="fd.xsl"?>\n<!-- one -->\n<!-- two -->\n',
+    '<!DOCTYPE FinalDraft>\n<!-- after a doctype -->\n',
+], ids=["long-comment", "stylesheet-and-comments", "doctype"])
+def test_fdx_whose_root_follows_a_prolog_is_read(prolog):
+    text = FDX.replace("<FinalDraft ", prolog + "<FinalDraft ", 1)
+    assert text.index("<FinalDraft") > 400 or "DOCTYPE" in prolog or "stylesheet" in prolog
+    doc = read_source(staged("ferry.fdx", text))
+    assert doc.kind == "fdx" and doc.screenplay
+    assert [s.location for s in extract_scenes(parse(doc.text))] == ["FERRY DECK", "HARBOUR WALL"]
+
+
+def test_xml_whose_root_is_not_final_draft_is_not_fdx():
+    with pytest.raises(IngestError, match="not Final Draft XML"):
+        read_source(staged("notes.fdx", "<!-- <FinalDraft> in a comment -->\n<Notes><p>hi</p></Notes>"))
+
+
+SCENE_LIST = "INT. KITCHEN - DAY\n\nEXT. HARBOUR ROAD - NIGHT\n\nINT. FERRY CABIN - CONTINUOUS\n"
+
+
+def test_a_fountain_file_of_scene_headings_only_imports_as_a_screenplay(tmp_path, store, config):
+    from aiuteur.stages import input as input_stage
+
+    path = tmp_path / "outline.fountain"
+    path.write_text(SCENE_LIST)
+    doc = read_source(StagedFile.from_path(path))
+    assert (doc.kind, doc.screenplay) == ("fountain", True)
+    project, version = input_stage.start(store, "outline", "", config, files=[path])
+    assert version.payload["mode"] == "import"
+    assert [s["location"] for s in store.head(project, "script").payload["scenes"]] == [
+        "KITCHEN", "HARBOUR ROAD", "FERRY CABIN"]
+
+
+def test_scene_headings_in_a_text_file_stay_notes():
+    """Only the author's `.fountain` name makes a list of headings a screenplay: in notes it is prose."""
+    doc = read_source(staged("notes.txt", SCENE_LIST))
+    assert not doc.screenplay and doc.kind == "text"
+
+
+# -- special files and hostile text (issue 14) -------------------------------------------------------
+def _fifo(tmp_path):
+    import os
+
+    path = tmp_path / "pipe.fountain"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda tmp: Path("/dev/zero"), "is a device"),
+    (lambda tmp: Path("/dev/null"), "is a device"),
+    (_fifo, "is a FIFO"),
+    (lambda tmp: tmp, "is a folder"),
+    (lambda tmp: tmp / "missing.txt", "cannot be read"),
+], ids=["dev-zero", "dev-null", "fifo", "folder", "missing"])
+def test_only_regular_files_are_read(tmp_path, make, problem):
+    path = make(tmp_path)
+    with pytest.raises(IngestError, match=problem) as caught:
+        StagedFile.from_path(path)
+    assert caught.value.path == str(path)
+
+
+def test_a_file_that_grows_past_the_limit_is_cut_off(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * 2048)
+    with pytest.raises(IngestError, match="the limit is 1,024 bytes"):
+        StagedFile.from_path(path, max_bytes=1024)
+
+
+def test_terminal_escapes_in_a_text_file_are_refused():
+    with pytest.raises(IngestError, match="terminal escape"):
+        read_source(staged("notes.txt", "Ada runs the ferry. \x1b[31mRed.\x1b[0m And on and on " + "word " * 200))
+
+
+@pytest.mark.parametrize("label", ["notes\x1b[2J", "draft\nscript", "bible\u202e"], ids=["esc", "newline", "bidi"])
+def test_labels_are_one_plain_line(label):
+    with pytest.raises(IngestError, match="label"):
+        read_source(staged("notes.txt", "Ada runs the night ferry.", label))

@@ -100,7 +100,7 @@ def test_bad_input_writes_nothing_and_names_file_and_field(store, tmp_path):
 def test_variants_compare_side_by_side(store, drafted):
     stats = treatment.compare(store.head(drafted, "treatment").model(TreatmentSet))
     assert [s.variant for s in stats] == ["A", "B", "C"] and len({s.angle for s in stats}) == 3
-    assert stats[1].beats_covered[0] == "Cold open" and len(stats[1].beats_covered) == len(stats[0].beats_covered) + 1
+    assert stats[1].beats_covered[0] == "Cold open" and len(stats[2].beats_covered) > len(stats[0].beats_covered)
     assert all(s.words > 50 and s.paragraphs >= 8 for s in stats)
     assert stats[0].characters_introduced[0] == "ELSA"
 

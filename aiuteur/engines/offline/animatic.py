@@ -23,6 +23,9 @@ class AnimaticRenderer:
                 # the storyboard's caption band would repeat the line: the subtitle band covers it, with
                 # a margin for camera moves that shift the picture
                 subtitle_band=round(caption_band_height(request.width, request.height) * 1.25),
+                # a shot without a line keeps its caption still under the move (never cropped), and
+                # cuts from pose to pose instead of dissolving two poses into a double exposure
+                caption_band=caption_band_height(request.width, request.height), crossfade=0.0,
             )
             info = probe(out)
             data = out.read_bytes()

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from aiuteur.engines.offline.idea import analyse
 from aiuteur.engines.offline.shot_planner import plan_shots
-from aiuteur.engines.offline.story_plan import VARIANTS, plan_beats, title_case
+from aiuteur.engines.offline.story_plan import VARIANTS, plan_beats, screen_seconds, title_case
 from aiuteur.engines.protocols import M, TextRequest, Usage
 from aiuteur.models.assets import AssetDescriptions
 from aiuteur.models.shots import ShotList
@@ -30,13 +30,18 @@ class DraftWriter:
         if task is None:
             raise ValueError(f"the offline draft writer has no task {request.task!r}")
         output = task(request.context, request.seed)
-        if not isinstance(output, schema):
-            raise TypeError(f"task {request.task!r} makes {type(output).__name__}, not {schema.__name__}")
+        if not isinstance(output, schema):  # a stage's draft schema: the same answer without the code's ids
+            try:
+                output = schema.model_validate(output.model_dump())
+            except ValidationError:
+                raise TypeError(f"task {request.task!r} makes {type(output).__name__}, not {schema.__name__}") from None
         words = len(request.prompt.split()) + len(request.system.split())
         return output, Usage(input_tokens=words * 4 // 3, output_tokens=len(output.model_dump_json()) // 4)
 
     # -- stage 2 -------------------------------------------------------------------------------
     def _treatment(self, ctx: dict[str, Any], seed: int) -> TreatmentSet:
+        """Three treatments whose structure differs (see `story_plan`): the beat list, its order and
+        its point of view change, not only a few sentences."""
         facts = analyse(ctx["idea"], seed)
         variants = []
         for letter, angle in VARIANTS.items():
@@ -75,17 +80,20 @@ class DraftWriter:
 
     # -- stage 3 -------------------------------------------------------------------------------
     def _beats(self, ctx: dict[str, Any], seed: int) -> BeatSheet:
+        """The chosen variant's beats; screen time follows each beat's weight (a climax runs longer
+        than a commitment), summing to the target."""
         facts = analyse(ctx["idea"], seed)
         planned = plan_beats(facts, ctx["treatment"]["variant"])
-        seconds = float(ctx["target_seconds"]) / len(planned)
+        seconds = screen_seconds(planned, float(ctx["target_seconds"]))
         return BeatSheet(beats=[
             Beat(title=b.title, summary=b.summary, purpose=b.purpose, characters=b.cast, location=b.place,
-                 time_of_day=b.time, interior=b.interior, est_seconds=round(seconds, 1))
-            for b in planned
+                 time_of_day=b.time, interior=b.interior, est_seconds=s)
+            for b, s in zip(planned, seconds)
         ])
 
     # -- stage 4 -------------------------------------------------------------------------------
     def _script(self, ctx: dict[str, Any], seed: int) -> ScriptDraft:
+        """One scene per beat; an absent person's lines are voice-over (`NAME (V.O.)`): heard, never seen."""
         facts = analyse(ctx["idea"], seed)
         beats = [Beat.model_validate(b) for b in ctx["beats"]]
         planned = {b.title: b for b in plan_beats(facts, ctx.get("variant", "A"))}
@@ -102,15 +110,21 @@ class DraftWriter:
                 out += [action[1], ""]
             for speaker, line in lines[2:]:
                 out += [speaker, line, ""]
+            for extra in action[2:]:
+                out += [extra, ""]
         return ScriptDraft(fountain="\n".join(out).rstrip() + "\n")
 
     # -- stage 5 -------------------------------------------------------------------------------
     def _assets(self, ctx: dict[str, Any], seed: int) -> AssetDescriptions:
         facts = analyse(ctx["idea"], seed)
-        roles = {p.name: p.role for p in facts.people}
+        people = {p.name: p for p in facts.people}
         descriptions: dict[str, str] = {}
         for name in ctx["characters"]:
-            role = roles.get(name) or "a person caught up in the story"
+            person = people.get(name)
+            role = (person.role if person else "") or "a person caught up in the story"
+            if person is not None and person.absent:  # gone: a voice and a photograph, never on set
+                descriptions[name] = f"{title_case(name)}: {role}. Heard, not seen: a voice, and a face in an old photograph."
+                continue
             descriptions[name] = f"{title_case(name)}: {role}. {ctx.get('tone', '')} presence; consistent costume across scenes."
         for name in ctx["locations"]:
             descriptions[name] = f"{title_case(name)}, as seen in a {ctx.get('genre', 'drama')}: lived-in, specific, readable at a glance."

@@ -5,7 +5,8 @@ when it centres on a prop) and one per line of dialogue (close-ups for long line
 over-the-shoulder for replies), timed from word counts at a speaking rate of 2.5 words/s.
 
 The cast is the scene's speakers plus the people its action names (`scene["present"]`), so a
-silent character can be in a shot. With a rearview mirror (the previous scene's last shot), a
+silent character can be in a shot — except a voice: a speaker whose every cue in the scene is
+off screen (V.O., O.S., ON RADIO...) is heard over the listener's shot and is in no shot. With a rearview mirror (the previous scene's last shot), a
 scene that carries straight on from it (CONTINUOUS, SAME...) opens on a matching cut instead of a
 new establishing wide.
 """
@@ -38,6 +39,29 @@ def split_line(line: str, max_seconds: float) -> list[str]:
     return parts or [line]
 
 
+def cue_name(cue: str) -> str:
+    """The speaker of a cue: "TOMAS (V.O.)" -> "TOMAS", "@McKay ^" -> "MCKAY"."""
+    return cue.split("(")[0].strip().lstrip("@").rstrip("^").strip().upper()
+
+
+#: cue extensions of a voice whose speaker is not in the shot
+_OFF_SCREEN = ("V.O.", "VO", "O.S.", "OS", "O.C.", "OC", "ON RADIO", "ON PHONE", "FILTERED")
+
+
+def voices_only(elements: list[Any]) -> set[str]:
+    """Speakers every one of whose cues in the scene is off screen (V.O., O.S., ON RADIO...): they
+    are heard, and never put in a shot."""
+    off: dict[str, bool] = {}
+    for element in elements:
+        if _kind(element) != "character":
+            continue
+        name = cue_name(element.text)
+        extensions = [x.strip().upper() for x in re.findall(r"\(([^)]*)\)", element.text)]
+        heard_only = any(x in _OFF_SCREEN for x in extensions)
+        off[name] = off.get(name, True) and heard_only
+    return {name for name, only in off.items() if only}
+
+
 def _clamp(value: float, low: float, high: float) -> float:
     return round(min(max(value, low), high), 1)
 
@@ -54,8 +78,10 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
     rng = random.Random(seed * 1009 + scene["number"])
     rearview = rearview if rearview is not None else scene.get("rearview")  # the draft writer passes the scene only
     min_seconds = float(scene.get("min_shot_seconds", min_seconds))
-    cast = list(scene.get("characters", [])) + [c for c in scene.get("present", []) if c not in scene.get("characters", [])]
     elements = [e for e in parse(scene["text"]).elements if _kind(e) not in {"scene_heading", "section", "synopsis"}]
+    heard = voices_only(elements)
+    cast = [c for c in list(scene.get("characters", [])) + [c for c in scene.get("present", [])
+                                                          if c not in scene.get("characters", [])] if c not in heard]
     location = scene.get("location", "")
     shots: list[dict[str, Any]] = []
     first_action = next((e.text for e in elements if _kind(e) == "action"), scene["heading"])
@@ -91,7 +117,7 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
                 sound="footsteps, movement",
             ))
         elif kind == "character":
-            speaker = element.text.split("(")[0].strip().lstrip("@").rstrip("^").strip().upper()
+            speaker = cue_name(element.text)
         elif kind == "parenthetical":
             parenthetical = element.text.strip("() ")
         elif kind == "dialogue" and speaker:
@@ -100,14 +126,21 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
                 reply = last_speaker is not None and last_speaker != speaker
                 shot_type = "close-up" if long_line else ("over-the-shoulder" if reply else "medium")
                 others = [c for c in cast if c != speaker][:1]
+                if speaker in heard:  # a voice over (a radio, a memory): the listener is on screen, not the speaker
+                    shot_type = "close-up" if others else "insert"
+                    action = f"{speaker.title()}'s voice, heard" + (f"; {others[0].title()} listens." if others else ".")
+                    on_screen = others
+                else:
+                    action = f"{speaker.title()} speaks." if part == 0 else f"{speaker.title()} goes on."
+                    on_screen = [speaker] + (others if shot_type != "close-up" else [])
                 shots.append(dict(
                     shot_type=shot_type, camera_move=rng.choice(_DIALOGUE_MOVES),
-                    action=f"{speaker.title()} speaks." if part == 0 else f"{speaker.title()} goes on.",
-                    characters=[speaker] + (others if shot_type != "close-up" else []),
+                    action=action, characters=on_screen,
                     dialogue=DialogueLine(speaker=speaker, line=line, parenthetical=parenthetical if part == 0 else None),
                     duration=_clamp(dialogue_seconds(line), max(2.0, min_seconds), max_seconds),
-                    framing="single, eyes on the upper third" if shot_type == "close-up" else "speaker favoured",
-                    sound="dialogue",
+                    framing=("listener favoured, the voice off screen" if speaker in heard else
+                             "single, eyes on the upper third" if shot_type == "close-up" else "speaker favoured"),
+                    sound="voice over" if speaker in heard else "dialogue",
                 ))
                 last_speaker = speaker
             speaker, parenthetical = None, None

@@ -1,12 +1,12 @@
-"""Real engines: LangChain text models, Google (Gemini image, Imagen, Veo), OpenAI (gpt-image-1,
-Sora, retired) and fal.ai video. `register_all` makes their ids resolvable in the engine registry;
-each SDK is imported only when an engine of that provider is built.
+"""Real engines: LangChain text models, Google (Gemini image, Gemini Omni video, Imagen, Veo),
+OpenAI (gpt-image-1, Sora, retired) and fal.ai video. `register_all` makes their ids resolvable in
+the engine registry; each SDK is imported only when an engine of that provider is built.
 
 | kind  | ids                                                                              |
 |-------|----------------------------------------------------------------------------------|
 | text  | `openai:<model>`, `gemini:<model>`, `anthropic:<model>`, `openai-compatible:<model>` |
 | image | `gemini:<model>`, `imagen:<model>`, `openai:gpt-image-1`                         |
-| video | `veo:<model>`, `fal:<model>`, `openai:sora-2` (retired)                          |
+| video | `veo:<model>`, `gemini:<omni model>`, `fal:<model>`, `openai:sora-2` (retired)   |
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import importlib
 from typing import Callable
 
 from aiuteur.engines.providers.errors import (
-    BadRequest, MalformedResponse, MissingExtra, MissingKey, ProviderError, ProviderUnavailable, RateLimited,
-    SafetyBlocked, StructuredOutputError,
+    BadRequest, MalformedResponse, MissingCredentials, MissingExtra, MissingKey, ProviderError, ProviderUnavailable,
+    RateLimited, SafetyBlocked, StructuredOutputError,
 )
 
 #: (kind, provider) -> "module:Class" (or "module:function" returning a factory for text)
@@ -24,6 +24,7 @@ PROVIDERS: dict[tuple[str, str], str] = {
     ("image", "imagen"): "aiuteur.engines.providers.google:ImagenEngine",
     ("image", "openai"): "aiuteur.engines.providers.openai_media:OpenAIImageEngine",
     ("video", "veo"): "aiuteur.engines.providers.google:VeoEngine",
+    ("video", "gemini"): "aiuteur.engines.providers.google:GeminiVideoEngine",
     ("video", "fal"): "aiuteur.engines.providers.fal:FalVideoEngine",
     ("video", "openai"): "aiuteur.engines.providers.openai_media:SoraVideoEngine",
 }
@@ -56,5 +57,5 @@ def register_all(register: Callable[[str, str, Callable[[str], object]], None]) 
         register(kind, provider, _lazy(target))
 
 
-__all__ = ["register_all", "ProviderError", "MissingKey", "MissingExtra", "RateLimited", "ProviderUnavailable",
-           "BadRequest", "SafetyBlocked", "StructuredOutputError", "MalformedResponse"]
+__all__ = ["register_all", "ProviderError", "MissingKey", "MissingCredentials", "MissingExtra", "RateLimited",
+           "ProviderUnavailable", "BadRequest", "SafetyBlocked", "StructuredOutputError", "MalformedResponse"]

@@ -3,7 +3,9 @@
 The job runner decides about retries from these, not from five SDKs' exception trees: `retryable`
 says whether trying again can succeed (429, 5xx, timeouts, dropped connections), `retry_after` is
 the provider's Retry-After in seconds when it sent one, and `billed` whether the provider charges
-for the failed call. A safety block and a bad request are final: retrying pays for nothing. The
+for the failed call (True: at the call's estimate; a `Usage`: exactly that). Messages and reasons
+are scrubbed of API keys as the error is made (`EngineError`, `aiuteur.engines.secrets`): a
+provider that echoes the key in its error body does not put it in the workspace. A safety block and a bad request are final: retrying pays for nothing. The
 job runner (`aiuteur.engines.errors`, `aiuteur.jobs`) reads these attributes (`retryable`,
 `retry_after`, `reason`, `billed`, `status`, `operation_failed`), not the class tree.
 """
@@ -13,7 +15,8 @@ import json
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 
-from aiuteur.engines.protocols import EngineError
+from aiuteur.engines.protocols import EngineError, Usage
+from aiuteur.engines.secrets import scrub_optional
 
 
 class ProviderError(EngineError):
@@ -24,7 +27,8 @@ class ProviderError(EngineError):
     operation_failed: bool = False  # a long-running operation died: start a new one, do not re-poll
 
     def __init__(self, message: str, *, provider: str = "", status: int | None = None,
-                 retry_after: float | None = None, retryable: bool | None = None, billed: bool = False) -> None:
+                 retry_after: float | None = None, retryable: bool | None = None,
+                 billed: bool | Usage = False) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status
@@ -36,6 +40,12 @@ class ProviderError(EngineError):
 
 class MissingKey(ProviderError):
     """No API key in the environment; the message names the variable to set."""
+
+
+class MissingCredentials(MissingKey):
+    """The credentials the engine's route needs are not in the environment (a Vertex AI project
+    without application-default credentials, Veo with only a Gemini API key...). Raised when the
+    engine is built, before anything is paid; the message names the route and the variables to set."""
 
 
 class MissingExtra(ProviderError, ImportError):
@@ -61,7 +71,7 @@ class SafetyBlocked(ProviderError):
 
     def __init__(self, message: str, *, reason: str, **kw: Any) -> None:
         super().__init__(message, **kw)
-        self.reason = reason
+        self.reason = scrub_optional(reason)
 
 
 class StructuredOutputError(ProviderError):
@@ -69,7 +79,7 @@ class StructuredOutputError(ProviderError):
 
     def __init__(self, message: str, *, raw: str = "", **kw: Any) -> None:
         super().__init__(message, **kw)
-        self.raw = raw
+        self.raw = scrub_optional(raw) or ""
 
 
 class MalformedResponse(ProviderError):

@@ -17,7 +17,7 @@ from aiuteur.engines import capabilities
 from aiuteur.engines.protocols import MediaResult, Usage, VideoRequest
 from aiuteur.engines.providers import keys
 from aiuteur.engines.providers.errors import BadRequest, MalformedResponse, SafetyBlocked
-from aiuteur.engines.providers.media import call, read_image, video_facts, wait_for
+from aiuteur.engines.providers.media import call, clip_seconds, read_image, video_facts, video_tier, wait_for
 
 FAL_HOSTS = {"queue.fal.run", "fal.run", "queue.falrun.com", "falrun.com"}
 SAFETY_TYPES = {"content_policy_violation", "nsfw", "safety", "content_moderation"}
@@ -82,6 +82,11 @@ class FalVideoEngine:
     def plan(self, request: VideoRequest) -> capabilities.VideoPlan:
         return capabilities.plan_video(self.id, request, resolution=self.resolution, audio=self.audio)
 
+    def estimate(self, request: VideoRequest) -> Usage:
+        """What the call will bill: the seconds the model makes for the shot, at its price tier."""
+        plan = self.plan(request)
+        return Usage(video_seconds=float(plan.duration), tier=video_tier(plan))
+
     def arguments(self, request: VideoRequest, plan: capabilities.VideoPlan) -> dict[str, Any]:
         import fal_client
 
@@ -127,8 +132,8 @@ class FalVideoEngine:
         data = self._call(lambda: self._download(url))
         width, height, duration, frames = video_facts(data)
         plan = self.plan(request) if request is not None else None
-        seconds = float(plan.duration if plan else round(duration or 0))
-        return MediaResult(data=data, mime="video/mp4", usage=Usage(video_seconds=seconds), width=width, height=height,
+        usage = Usage(video_seconds=clip_seconds(self.id, duration, plan), tier=video_tier(plan))
+        return MediaResult(data=data, mime="video/mp4", usage=usage, width=width, height=height,
                            duration=duration, frames=frames, note=plan.note if plan else None)
 
     def video(self, request: VideoRequest) -> MediaResult:

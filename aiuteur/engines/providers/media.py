@@ -6,9 +6,12 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
-from aiuteur.engines.providers.errors import ProviderError, ProviderUnavailable, translate
+from aiuteur.engines.providers.errors import MalformedResponse, ProviderError, ProviderUnavailable, translate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiuteur.engines.capabilities import VideoPlan
 
 T = TypeVar("T")
 
@@ -55,6 +58,26 @@ def video_facts(data: bytes) -> tuple[int | None, int | None, float | None, int 
         except Exception:
             return None, None, None, None
     return info.width, info.height, info.duration, info.frames
+
+
+def video_tier(plan: "VideoPlan | None") -> str | None:
+    """The price tier of a clip, `<resolution>/<audio|silent>` (data/prices.json `per_second_by_tier`)."""
+    if plan is None or not plan.resolution:
+        return None
+    return f"{plan.resolution}/{'audio' if plan.audio else 'silent'}"
+
+
+def clip_seconds(engine_id: str, measured: float | None, plan: "VideoPlan | None") -> float:
+    """The seconds a clip is billed for: the length of the clip the provider returned (providers bill
+    the seconds they generated, whatever was asked), in whole seconds; the plan's length only when
+    the clip cannot be measured. Never the plan when there is a clip: that would make the recorded
+    cost an echo of the estimate."""
+    if measured is not None and measured > 0:
+        return float(max(1, round(measured)))
+    if plan is not None:
+        return float(plan.duration)
+    raise MalformedResponse(f"{engine_id}: the returned clip has no measurable length",
+                            provider=engine_id.partition(":")[0])
 
 
 def call(provider: str, fn: Callable[[], T]) -> T:

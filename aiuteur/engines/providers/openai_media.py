@@ -18,9 +18,14 @@ from aiuteur.engines import capabilities
 from aiuteur.engines.protocols import ImageRequest, MediaResult, Usage, VideoRequest
 from aiuteur.engines.providers import keys
 from aiuteur.engines.providers.errors import BadRequest, MalformedResponse, ProviderError, SafetyBlocked
-from aiuteur.engines.providers.media import call, image_size, read_image, video_facts, wait_for
+from aiuteur.engines.providers.media import (
+    call, clip_seconds, image_size, read_image, video_facts, video_tier, wait_for,
+)
 
-QUALITY = "medium"  # the quality data/prices.json's per_image price is for
+QUALITY = "medium"  # the quality asked for; with the size, the image's price tier in data/prices.json
+#: the most input tokens one reference image can be (tokenized like GPT-4o vision input, high detail:
+#: 85 + 170 per 512-px tile, at most 2048x768 after scaling = 8 tiles)
+MAX_REFERENCE_TOKENS = 85 + 170 * 8
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation", "safety_violation"}
 
 
@@ -60,6 +65,14 @@ class OpenAIImageEngine:
     def __repr__(self) -> str:
         return f"OpenAIImageEngine({self.id!r})"
 
+    def estimate(self, request: ImageRequest) -> Usage:
+        """The most the call can bill: one image at its size and quality, the prompt's text tokens (at
+        most one a byte) and each reference image at its largest token count."""
+        plan = capabilities.plan_image(self.id, request)
+        references = len(capabilities.choose_references(list(request.references), plan.references))
+        return Usage(images=1, tier=f"{plan.size}/{QUALITY}", input_tokens=len(request.prompt.encode()),
+                     input_image_tokens=references * MAX_REFERENCE_TOKENS)
+
     def image(self, request: ImageRequest) -> MediaResult:
         plan = capabilities.plan_image(self.id, request)
         references = capabilities.choose_references(list(request.references), plan.references)
@@ -68,7 +81,7 @@ class OpenAIImageEngine:
         with tracing.step(f"images.generate {self.model}", {"prompt": request.prompt, "size": plan.size}) as out:
             response = self._run(lambda: self._client.images.generate(
                 model=self.model, prompt=request.prompt, size=plan.size, quality=QUALITY, n=1))
-            result = self._result(response, plan.note)
+            result = self._result(response, plan)
             out.update(mime=result.mime, bytes=len(result.data))
         return result
 
@@ -91,7 +104,7 @@ class OpenAIImageEngine:
         with tracing.step(f"images.edit {self.model}", {"prompt": request.prompt, "size": plan.size,
                                                         "references": len(references), "mask": mask is not None}) as out:
             response = self._run(lambda: self._client.images.edit(**options))
-            result = self._result(response, plan.note)
+            result = self._result(response, plan)
             out.update(mime=result.mime, bytes=len(result.data))
         return result
 
@@ -101,7 +114,7 @@ class OpenAIImageEngine:
         except BadRequest as exc:
             raise _safety(self.id, exc) from exc.__cause__
 
-    def _result(self, response: Any, note: str | None) -> MediaResult:
+    def _result(self, response: Any, plan: capabilities.ImagePlan) -> MediaResult:
         import base64
 
         items = getattr(response, "data", None) or []
@@ -109,8 +122,21 @@ class OpenAIImageEngine:
             raise MalformedResponse(f"{self.id} returned no image", provider="openai", retryable=False)
         data = base64.b64decode(items[0].b64_json)
         width, height = image_size(data)
-        return MediaResult(data=data, mime="image/png", usage=Usage(images=len(items)), width=width, height=height,
-                           note=note)
+        return MediaResult(data=data, mime="image/png", usage=_image_usage(response, len(items), plan), width=width,
+                           height=height, note=plan.note)
+
+
+def _image_usage(response: Any, images: int, plan: capabilities.ImagePlan) -> Usage:
+    """What OpenAI bills for an image call: the images it made at their size and quality, and the
+    input tokens it counted (text and reference images, from the response's own `usage`)."""
+    counted = getattr(response, "usage", None)
+    details = getattr(counted, "input_tokens_details", None)
+    text = getattr(details, "text_tokens", None)
+    pictures = getattr(details, "image_tokens", None)
+    if text is None:  # no breakdown: everything counted as text
+        text, pictures = getattr(counted, "input_tokens", 0) or 0, 0
+    return Usage(images=images, tier=f"{plan.size}/{QUALITY}", input_tokens=int(text or 0),
+                 input_image_tokens=int(pictures or 0))
 
 
 class SoraVideoEngine:
@@ -161,8 +187,10 @@ class SoraVideoEngine:
         data = content.read() if hasattr(content, "read") else bytes(content)
         width, height, duration, frames = video_facts(data)
         plan = self.plan(request) if request is not None else None
-        seconds = float(plan.duration if plan else video.seconds)
-        return MediaResult(data=data, mime="video/mp4", usage=Usage(video_seconds=seconds), width=width, height=height,
+        if duration is None and getattr(video, "seconds", None):
+            duration = float(video.seconds)  # the provider's own word when the clip cannot be probed
+        usage = Usage(video_seconds=clip_seconds(self.id, duration, plan), tier=video_tier(plan))
+        return MediaResult(data=data, mime="video/mp4", usage=usage, width=width, height=height,
                            duration=duration, frames=frames, note=plan.note if plan else None)
 
     def video(self, request: VideoRequest) -> MediaResult:

@@ -6,6 +6,10 @@ than an exception; it then gets exactly one more chance with the validation erro
 models usually fix a schema slip when told what it was, and a second failure is a
 `StructuredOutputError` with the raw answer attached. SDK retries are off (`max_retries=0`): the
 job runner's retry policy is the only one, so a 429 is not retried six times behind its back.
+
+Every call sends a max-tokens limit (`keys.max_output_tokens`), so `estimate` can say the most a
+call can bill — both tries, the schema and the feedback included — and the budget gate reserves
+that before the call starts: under a cap, no answer can take spend past the budget.
 """
 from __future__ import annotations
 
@@ -24,6 +28,14 @@ from aiuteur.engines.providers.errors import ProviderError, SafetyBlocked, Struc
 SAFETY_REASONS = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY",
                   "content_filter", "refusal"}
 
+#: tries per call: the first, and one more with the validation error fed back
+ATTEMPTS = 2
+#: what the feedback quotes, at most (characters of the validation error, of the previous answer)
+ERROR_FEEDBACK_CHARS, RAW_FEEDBACK_CHARS = 2000, 4000
+#: tokens a provider adds to what we send: chat framing and its own structured-output / tool-use
+#: system prompt (Anthropic documents 313-346 tokens for tool use)
+PROMPT_OVERHEAD_TOKENS = 500
+
 FEEDBACK = ("Your previous answer did not validate against the required schema.\n"
             "Validation error:\n{error}\n\nYour previous answer was:\n{raw}\n\n"
             "Answer again with the complete corrected result, following the schema exactly.")
@@ -41,6 +53,19 @@ class LangChainTextEngine:
     def __repr__(self) -> str:  # never the chat model: its repr is not ours to trust with a key
         return f"{type(self).__name__}({self.id!r})"
 
+    def estimate(self, request: TextRequest, schema: type[M] | None = None) -> Usage:
+        """The most this call can bill: every try at the max-tokens limit, each try's input at one
+        token per byte of what is sent (tokenizers make no more tokens than bytes) plus the
+        provider's overhead, the schema counted twice over (providers rewrite it), and the retry's
+        input holding the first answer and the feedback."""
+        limit = keys.max_output_tokens()
+        schema_bytes = len(json.dumps(schema.model_json_schema()).encode()) if schema is not None else 0
+        first = (len(request.system.encode()) + len(request.prompt.encode()) + 2 * schema_bytes
+                 + PROMPT_OVERHEAD_TOKENS)
+        feedback = len(FEEDBACK.encode()) + 4 * (ERROR_FEEDBACK_CHARS + RAW_FEEDBACK_CHARS)
+        retry = first + limit + limit // 10 + feedback  # the first answer is sent back with the feedback
+        return Usage(input_tokens=first + (ATTEMPTS - 1) * retry, output_tokens=ATTEMPTS * limit)
+
     def write(self, request: TextRequest, schema: type[M]) -> tuple[M, Usage]:
         kwargs: dict[str, Any] = {"include_raw": True}
         if self._method:
@@ -53,7 +78,7 @@ class LangChainTextEngine:
         config = {"run_name": f"{request.task} ({self.id})", "tags": ["aiuteur", f"task:{request.task}"],
                   "metadata": {"engine": self.id, "task": request.task, "schema": schema.__name__}}
         last_error, raw_text = "", ""
-        for attempt in (1, 2):
+        for attempt in range(1, ATTEMPTS + 1):
             result = self._invoke(structured, messages, config)
             raw = result.get("raw")
             usage = _add(usage, _usage_of(raw))
@@ -62,12 +87,12 @@ class LangChainTextEngine:
             if parsed is not None:
                 return parsed, usage
             raw_text = _raw_text(raw)
-            if attempt == 1:
-                messages = messages + [AIMessage(raw_text or "(empty answer)"),
-                                       HumanMessage(FEEDBACK.format(error=last_error, raw=raw_text[:4000]))]
+            if attempt < ATTEMPTS:
+                messages = messages + [AIMessage(raw_text or "(empty answer)"), HumanMessage(FEEDBACK.format(
+                    error=last_error[:ERROR_FEEDBACK_CHARS], raw=raw_text[:RAW_FEEDBACK_CHARS]))]
         raise StructuredOutputError(
             f"{self.id} returned output that does not fit {schema.__name__} twice (the second time after "
-            f"being shown the error): {last_error[:800]}", raw=raw_text, provider=self.provider, billed=True)
+            f"being shown the error): {last_error[:800]}", raw=raw_text, provider=self.provider, billed=usage)
 
     def _invoke(self, runnable: Any, messages: list[Any], config: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -75,7 +100,7 @@ class LangChainTextEngine:
         except ProviderError:
             raise
         except Exception as exc:  # SDK errors become typed ones the job runner understands
-            unparsed = _unparsed_answer(exc)
+            unparsed = _unparsed_answer(exc) or _cut_answer(exc)
             if unparsed is not None:  # some SDKs validate the answer themselves: same as a parsing error
                 return unparsed
             typed = translate(self.provider, exc)
@@ -110,6 +135,24 @@ def _unparsed_answer(exc: BaseException) -> dict[str, Any] | None:
         pass
     raw = AIMessage(content=content, usage_metadata=usage) if usage else AIMessage(content=content)
     return {"raw": raw, "parsed": None, "parsing_error": validation}
+
+
+def _cut_answer(exc: BaseException) -> dict[str, Any] | None:
+    """openai's `parse` refuses an answer cut at the max-tokens limit (`LengthFinishReasonError`):
+    the provider wrote and billed it, so it counts as an answer that did not fit the schema, with
+    the completion's own usage (else the tokens would be billed by the provider and not by us)."""
+    completion = getattr(exc, "completion", None)
+    counts = getattr(completion, "usage", None)
+    if completion is None or counts is None:
+        return None
+    from langchain_core.messages import AIMessage
+
+    choices = getattr(completion, "choices", None) or []
+    content = (getattr(choices[0].message, "content", None) or "") if choices else ""
+    usage = {"input_tokens": int(counts.prompt_tokens or 0), "output_tokens": int(counts.completion_tokens or 0),
+             "total_tokens": int(counts.total_tokens or 0)}
+    return {"raw": AIMessage(content=content, usage_metadata=usage), "parsed": None,
+            "parsing_error": "the answer was cut at the max-tokens limit (AIUTEUR_MAX_OUTPUT_TOKENS) before it was complete"}
 
 
 def _validated(schema: type[M], parsed: Any, parsing_error: Any) -> tuple[M | None, str]:
@@ -169,7 +212,7 @@ def _openai(model: str) -> LangChainTextEngine:
 
     engine_id = f"openai:{model}"
     chat = ChatOpenAI(model=model, api_key=keys.api_key("openai", engine_id), base_url=keys.base_url("openai"),
-                      max_retries=0, timeout=keys.timeout_seconds())
+                      max_retries=0, timeout=keys.timeout_seconds(), max_tokens=keys.max_output_tokens())
     return LangChainTextEngine(engine_id, chat)
 
 
@@ -183,7 +226,7 @@ def _openai_compatible(model: str) -> LangChainTextEngine:
                             "(e.g. http://localhost:11434/v1 for Ollama, http://localhost:8000/v1 for vLLM, "
                             "http://localhost:1234/v1 for LM Studio)", provider="openai-compatible")
     chat = ChatOpenAI(model=model, api_key=keys.optional_key("openai-compatible") or "not-needed", base_url=url,
-                      max_retries=0, timeout=keys.timeout_seconds())
+                      max_retries=0, timeout=keys.timeout_seconds(), max_tokens=keys.max_output_tokens())
     method = os.environ.get("AIUTEUR_OPENAI_COMPATIBLE_METHOD") or "json_schema"
     return LangChainTextEngine(engine_id, chat, method=method)
 
@@ -196,7 +239,7 @@ def _gemini(model: str) -> LangChainTextEngine:
     if keys.base_url("gemini"):
         options["base_url"] = keys.base_url("gemini")
     chat = ChatGoogleGenerativeAI(model=model, google_api_key=keys.api_key("gemini", engine_id), max_retries=0,
-                                  timeout=keys.timeout_seconds(), **options)
+                                  timeout=keys.timeout_seconds(), max_output_tokens=keys.max_output_tokens(), **options)
     return LangChainTextEngine(engine_id, chat, method="json_schema")
 
 
@@ -208,7 +251,7 @@ def _anthropic(model: str) -> LangChainTextEngine:
         options["base_url"] = keys.base_url("anthropic")
     chat = module.ChatAnthropic(model=model, api_key=keys.api_key("anthropic", engine_id), max_retries=0,
                                 default_request_timeout=keys.timeout_seconds(),
-                                max_tokens=int(os.environ.get("AIUTEUR_MAX_OUTPUT_TOKENS", "16000")), **options)
+                                max_tokens=keys.max_output_tokens(), **options)
     return LangChainTextEngine(engine_id, chat)
 
 

@@ -1,6 +1,7 @@
 """The Jobs tab: progress of paid work (done/running/queued/failed/cancelled), each job with its
-engine, attempts and provider reason, the budget (spent, reserved, remaining) and a cancel button.
-Layout only: the logic is `aiuteur.ui.jobs_model.JobsModel`."""
+engine, attempts and provider reason, the budget (spent, reserved, remaining), a cancel button, and
+Resume — which, when video starts may already be bought, lists them with their cost and asks
+before buying them again. Layout only: the logic is `aiuteur.ui.jobs_model.JobsModel`."""
 from __future__ import annotations
 
 import pandas as pd
@@ -28,6 +29,20 @@ def page(studio: StudioModel) -> pn.viewable.Viewable:
     refresh = pn.widgets.Button(name="Refresh")
     cancel = pn.widgets.Button(name="Cancel unfinished jobs", button_type="warning")
     cancel.on_click(lambda _: model.cancel_all())
+    resume = pn.widgets.Button(name="Resume unfinished jobs", button_type="primary")
+    resume.on_click(lambda _: model.resume())
+    rebuy = pn.widgets.Button(name="Buy them again", button_type="danger")
+    rebuy.on_click(lambda _: model.confirm_uncertain(rebuy=True))
+    skip = pn.widgets.Button(name="Skip them (cancel)", button_type="default")
+    skip.on_click(lambda _: model.confirm_uncertain(rebuy=False))
+
+    def confirmation(uncertain):
+        if not uncertain:
+            return pn.Spacer(height=0)
+        return pn.Column(pn.pane.Alert(model.message, alert_type="warning"),
+                         pn.widgets.Tabulator(pd.DataFrame(uncertain), disabled=True, show_index=False,
+                                              sizing_mode="stretch_width"),
+                         pn.Row(rebuy, skip), sizing_mode="stretch_width")
 
     def body(*_):
         rows = model.rows()
@@ -35,6 +50,7 @@ def page(studio: StudioModel) -> pn.viewable.Viewable:
                                       sizing_mode="stretch_width") if rows else pn.pane.Markdown("No paid jobs yet."))
         return pn.Column(pn.pane.Markdown(summary_markdown(model)), table, sizing_mode="stretch_width")
 
-    return pn.Column(pn.Row(refresh, cancel, pn.pane.Str(model.param.message)),
+    return pn.Column(pn.Row(refresh, resume, cancel, pn.pane.Str(model.param.message)),
+                     pn.bind(confirmation, model.param.uncertain),
                      pn.bind(body, studio.param.project, refresh.param.clicks, model.param.message),
                      sizing_mode="stretch_width")

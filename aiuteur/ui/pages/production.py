@@ -141,13 +141,17 @@ def page(model: StudioModel) -> pn.viewable.Viewable:
         return pn.bind(lambda *_: fn(prod), prod.param.revision, prod.param.project, *extra)
 
     message = pn.pane.Str(prod.param.message, styles={"color": "#37474f"})
-    return pn.Column(
-        message,
-        pn.Tabs(("Assets", _assets_view(prod, bound)), ("Library", _library_view(prod)),
-                ("Hub", _hub_view(prod, bound)), ("Shots", _shots_view(prod)), ("Timeline", _timeline_view(prod, bound)),
-                dynamic=False),
-        sizing_mode="stretch_width",
-    )
+    tabs = pn.Tabs(("Assets", _assets_view(prod, bound)), ("Library", _library_view(prod)),
+                   ("Hub", _hub_view(prod, bound)), ("Shots", _shots_view(prod)), ("Timeline", _timeline_view(prod, bound)),
+                   dynamic=False)
+
+    def focus(event) -> None:  # "Go to stage" from the review page (docs/review.md): its scene and shot
+        if event.new == TITLE:
+            prod.param.update(scene=model.focus_scene or prod.scene, hub_scene=model.focus_scene or prod.hub_scene,
+                              tag_scene=model.focus_scene or prod.tag_scene, shot=model.focus_shot)
+            tabs.active = {"assets": 0, "hub": 2, "shots": 3, "visual_states": 4}.get(model.focus_stage, tabs.active)
+    model.param.watch(focus, "focus_page")
+    return pn.Column(message, tabs, sizing_mode="stretch_width")
 
 
 def _assets_view(prod: ProductionModel, bound) -> pn.viewable.Viewable:
