@@ -5,6 +5,7 @@ Usable in a notebook (`StudioApp(workspace).view()`) and served by `panel_apps/s
 from __future__ import annotations
 
 import html
+import time
 
 import pandas as pd
 import panel as pn
@@ -52,9 +53,26 @@ class StudioApp:
             player.object, player.visible, no_film.visible = (str(path) if path else None), path is not None, path is None
         m.param.watch(load, ["project", "notes_revision"])
         load()
-        # the player's time and the model's playhead follow each other (the model seeks, the person plays)
-        player.param.watch(lambda e: setattr(m, "playhead", max(0.0, float(e.new or 0.0))), "time")
-        m.param.watch(lambda e: abs((player.time or 0.0) - e.new) > 1e-3 and setattr(player, "time", e.new), "playhead")
+        # the player's time and the model's playhead follow each other (the model seeks, the person plays).
+        # A paused player that reports another time just after a seek (a film still loading starts at 0)
+        # is told again, so a click on a shot is never lost.
+        seek = {"to": None, "at": 0.0}
+
+        def from_player(event):
+            reported = max(0.0, float(event.new or 0.0))
+            if seek["to"] is not None and player.paused and time.monotonic() - seek["at"] < 10 \
+                    and abs(reported - seek["to"]) > 0.02:
+                player.time = seek["to"]
+                return
+            seek["to"] = None
+            m.playhead = reported
+
+        def to_player(event):
+            if abs((player.time or 0.0) - event.new) > 1e-3:
+                seek.update(to=event.new, at=time.monotonic())
+                player.time = event.new
+        player.param.watch(from_player, "time")
+        m.param.watch(to_player, "playhead")
         position = pn.pane.HTML(pn.bind(lambda *_: f'<span class="aiuteur-playhead">{m.playhead_timecode()}</span> '
                                                    f'{html.escape(m.playhead_shot() or "")}',
                                         m.param.playhead, m.param.project))

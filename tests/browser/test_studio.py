@@ -56,12 +56,14 @@ def test_review_seeks_from_the_shot_table_and_notes_at_the_playhead(page: Page, 
     page.locator(".bk-tab", has_text="Review").click()
     shots = page.locator(".aiuteur-review-shots .tabulator-row")
     expect(shots.nth(4)).to_be_visible(timeout=20_000)
-    shots.nth(4).locator(".tabulator-cell").first.click()  # a click on a shot moves the player
+    shots.nth(4).locator(".tabulator-cell[tabulator-field=\"shot\"]").click()  # a click on a shot moves the player
     expect(page.locator(".aiuteur-playhead")).to_have_text(row["timecode"], timeout=10_000)
-    video = page.locator("video")
-    page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {row['start_s']}) < 0.05",
-                           timeout=10_000)
-    assert abs(video.evaluate("v => v.currentTime") - row["start_s"]) < 0.05
+    video = page.locator("video")  # inside Bokeh's shadow DOM: a locator reaches it, document.querySelector does not
+    for _ in range(50):
+        if abs(video.evaluate("v => v.currentTime") - row["start_s"]) < 0.05:
+            break
+        page.wait_for_timeout(200)
+    assert abs(video.evaluate("v => v.currentTime") - row["start_s"]) < 0.05  # the player is at the shot's frame
 
     page.get_by_placeholder("e.g. the lighting in SC030 is too dark").fill("this shot is too long")
     page.get_by_role("button", name="Add note at playhead").click()
