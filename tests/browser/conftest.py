@@ -42,18 +42,18 @@ def serve_panel(app: Path, workspace: Path):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}/{app.stem}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"panel serve exited: {proc.stderr.read().decode()[-2000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=60) as response:
                 if response.status == 200:
                     return proc, url
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("panel serve did not answer within 60 s")
+    raise RuntimeError("panel serve did not answer within 180 s")
 
 
 @pytest.fixture(scope="session")

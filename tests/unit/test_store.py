@@ -131,9 +131,11 @@ def test_a_rolled_back_version_is_not_served_from_cache(store, config):
 def test_deleting_a_project_clears_every_table_that_names_it(store, config):
     project = store.create_project("gone", config)
     store.commit(project, "beats", Note(text="x"))
-    store.add_note(project.id, "film", "video", "note", "me")
+    from aiuteur.stages import review
+    review.add_note(store, project, "film", "note", author="me")  # a note and its history event
     tables = store._project_tables()
-    assert {"versions", "heads", "head_log", "branches", "generations", "review_notes"} <= set(tables)
+    assert {"versions", "heads", "head_log", "branches", "generations", "review_notes", "review_note_events",
+            "review_note_retakes", "notifications", "notification_hooks", "notification_deliveries"} <= set(tables)
     store.delete_project("gone", confirm=True)
     for table in tables:
         assert store.db.fetchone(f"SELECT count(*) FROM {table} WHERE project_id = ?", [project.id])[0] == 0, table
