@@ -140,6 +140,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.serve is not None:
         return serve(args.serve[0], float(args.serve[1]), int(args.serve[2]))
+    if args.latency <= 0 or args.polls < 1:
+        parser.error("--latency must be above 0 (the bound is in units of it) and --polls at least 1")
     image, video = limits_for("openai"), limits_for("fal")
     print(f"limits: openai concurrency {image.concurrency} rpm {image.rpm}; fal concurrency {video.concurrency} "
           f"rpm {video.rpm} poll every {video.poll_interval:g} s", file=sys.stderr)

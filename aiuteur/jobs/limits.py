@@ -17,14 +17,15 @@ class ProviderLimits:
     started per rolling minute (None: unlimited; polls of an operation do not count).
     `call_timeout`: seconds one request may take before it counts as a timeout (None: no limit).
     `poll_interval`: seconds between polls of a long-running operation. An operation holds its
-    slot until a poll sees it done, so a finished clip waits half an interval on average before
-    the next one may start: 2 s keeps that small (5 s made a 1 s fake clip take 10 s) while 4
-    operations in flight poll about 2 times a second (fal's own client polls 10 times a second)."""
+    slot until a poll sees it done, so every clip waits up to an interval after it is ready before
+    the next one may start (5 s made a clip ready in 2 s hold its slot for 8). A poll is a small
+    GET that does not count toward rpm: at 1 s, 4 operations in flight poll 4 times a second
+    (fal's own client polls 10 times a second)."""
 
     concurrency: int = 4
     rpm: int | None = None
     call_timeout: float | None = 600.0
-    poll_interval: float = 2.0
+    poll_interval: float = 1.0
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
