@@ -209,7 +209,35 @@ class ImagenEngine:
         return MediaResult(data=data, mime=mime, usage=Usage(images=1), width=width, height=height, note=plan.note)
 
 
-class VeoEngine:
+class _GoogleVideo:
+    """What Veo and Omni share: the id, the capability plan and the estimate from it; each
+    subclass names its provider prefix and builds its own client."""
+
+    provider = ""
+
+    def __init__(self, model: str, *, resolution: str | None = None, audio: bool | None = None) -> None:
+        self.id = f"{self.provider}:{model}"
+        self.model = model
+        self.caps = capabilities.require(self.id, "video")
+        self.resolution = resolution or os.environ.get("AIUTEUR_VIDEO_RESOLUTION") or None
+        self.audio = audio
+        self._client = self._make_client()
+
+    def _make_client(self) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id!r})"
+
+    def plan(self, request: VideoRequest) -> capabilities.VideoPlan:
+        return capabilities.plan_video(self.id, request, resolution=self.resolution, audio=self.audio)
+
+    def estimate(self, request: VideoRequest) -> Usage:
+        """What the call will bill: the seconds the model makes for the shot, at its resolution and audio."""
+        return _estimate(self.plan(request))
+
+
+class VeoEngine(_GoogleVideo):
     """`veo:<model>` — Veo through generate_videos on Vertex AI: a long-running operation, polled
     with fetchPredictOperation.
 
@@ -220,23 +248,10 @@ class VeoEngine:
     operation id and poll it again after a crash instead of paying twice.
     """
 
-    def __init__(self, model: str, *, resolution: str | None = None, audio: bool | None = None) -> None:
-        self.id = f"veo:{model}"
-        self.model = model
-        self.caps = capabilities.require(self.id, "video")
-        self.resolution = resolution or os.environ.get("AIUTEUR_VIDEO_RESOLUTION") or None
-        self.audio = audio
-        self._client = make_vertex_client("veo", self.id)
+    provider = "veo"
 
-    def __repr__(self) -> str:
-        return f"VeoEngine({self.id!r})"
-
-    def plan(self, request: VideoRequest) -> capabilities.VideoPlan:
-        return capabilities.plan_video(self.id, request, resolution=self.resolution, audio=self.audio)
-
-    def estimate(self, request: VideoRequest) -> Usage:
-        """What the call will bill: the seconds Veo makes for the shot, at its resolution and audio."""
-        return _estimate(self.plan(request))
+    def _make_client(self) -> Any:
+        return make_vertex_client("veo", self.id)
 
     def start(self, request: VideoRequest) -> str:
         """Submit the generation; returns the operation id to poll (nothing is downloaded yet)."""
@@ -317,7 +332,7 @@ class VeoEngine:
         return wait_for(self.id, lambda: self.poll(operation_id, request))
 
 
-class GeminiVideoEngine:
+class GeminiVideoEngine(_GoogleVideo):
     """`gemini:<omni model>` — Gemini Omni video through the Interactions API, the video route
     google-genai 3.x offers a Gemini API key (Veo needs Vertex AI).
 
@@ -329,23 +344,10 @@ class GeminiVideoEngine:
     seconds it delivers.
     """
 
-    def __init__(self, model: str, *, resolution: str | None = None, audio: bool | None = None) -> None:
-        self.id = f"gemini:{model}"
-        self.model = model
-        self.caps = capabilities.require(self.id, "video")
-        self.resolution = resolution or os.environ.get("AIUTEUR_VIDEO_RESOLUTION") or None
-        self.audio = audio
-        self._client = make_client("gemini", self.id)
+    provider = "gemini"
 
-    def __repr__(self) -> str:
-        return f"GeminiVideoEngine({self.id!r})"
-
-    def plan(self, request: VideoRequest) -> capabilities.VideoPlan:
-        return capabilities.plan_video(self.id, request, resolution=self.resolution, audio=self.audio)
-
-    def estimate(self, request: VideoRequest) -> Usage:
-        """What the call will bill: the seconds asked for, at the clip's resolution."""
-        return _estimate(self.plan(request))
+    def _make_client(self) -> Any:
+        return make_client("gemini", self.id)
 
     def start(self, request: VideoRequest) -> str:
         """Create the background interaction; returns its id (nothing is downloaded yet)."""
