@@ -67,6 +67,18 @@ def test_job_template_steps_tasks_and_dependencies(tmp_path):
     assert args[:3] == ["farm-task", "frames", project.id] and "{{Task.Param.Scene}}" in args
     assert not any("key" in a.lower() for a in args)  # engine ids only, never a credential
 
+    from aiuteur.ui.farm_model import FarmModel  # the studio's Farm tab: the same plan, the same bundle
+    from aiuteur.ui.studio_model import StudioModel
+
+    store.close()
+    tab = FarmModel(studio=StudioModel(workspace=str(tmp_path / "t.duckdb"), project="farm"))
+    assert tab.preview()["steps"] == ["Frames"]
+    written = tab.write_bundle()
+    assert json.loads((written / "template.json").read_text())["steps"][0]["name"] == "Frames"
+    assert "openjd run" in tab.message and "aiuteur confirm" in tab.message
+    store = open_store(tmp_path / "t.duckdb")
+    project = store.get_project("farm")
+
     run(store, project, until="confirm", auto_lock=True)
     after = plan(store, project, engines)
     assert after.steps == ["Clips", "Sound", "Film", "Export"] and after.shots == [s.shot_id for s in all_shots(store, project)]
