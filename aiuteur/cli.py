@@ -1,4 +1,9 @@
-"""`aiuteur` — one Typer app; each command calls the library and prints. `--json` where scripts read it."""
+"""`aiuteur` — one Typer app; each command calls the library and prints. `--json` where scripts read it.
+
+Startup is kept light: this module and every `aiuteur/commands/*.py` import only typer and rich at
+the top and import the library (store, stages, engines, numpy...) inside the commands that use it,
+so `aiuteur --help` does not load the pipeline (benchmarks/cli_startup.py; tests/unit/test_cli_surface.py).
+"""
 from __future__ import annotations
 
 import functools
@@ -9,43 +14,65 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from pydantic import ValidationError
+import typer.core
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aiuteur.engines.config import engines_for
-from aiuteur.engines.protocols import EngineError
-from aiuteur.export import ExportError
-from aiuteur.models.project import ProjectConfig
-from aiuteur.pipeline import run
-from aiuteur.render import RenderError
-from aiuteur.stages import input as input_stage
-from aiuteur.stages.catalog import STAGES
-from aiuteur.stages.delivery import writable_folder
-from aiuteur.stages.gates import StageError
-from aiuteur.stages.status import project_status
-from aiuteur.store import Store, StoreError, default_workspace, open_store
-from aiuteur.models.story import StoryInput
-from aiuteur.validate import check_name, read_regular_file
+from aiuteur import __version__
+from aiuteur.errors import user_errors
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from aiuteur.store import Store
 
 #: the largest idea file `--idea-file` reads
 MAX_IDEA_FILE_BYTES = 1024 * 1024
 
+
+def _flag_type(self: typer.core.TyperOption, ctx: object) -> str | None:
+    """A flag (`--json`, `--yes`, `--help`) takes no value: show no `<bool>` after it in the help."""
+    if self.is_flag and not self.secondary_opts:
+        return None
+    return _typer_display_type_rich(self, ctx)
+
+
+# typer 0.29 labels every option with its type, so a flag reads as if it took a value (`--json <bool>`)
+_typer_display_type_rich = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"aiuteur {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(help="aiuteur: from a one-line idea to an edited, reviewable film.", no_args_is_help=True,
-                  add_completion=False)
+                  add_completion=False, context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """aiuteur: from a one-line idea to an edited, reviewable film."""
+
+
 console = Console()
 err = Console(stderr=True)
 
-WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace file (default: $AIUTEUR_WORKSPACE, else ./aiuteur.duckdb).")
+WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace: a .duckdb file or a postgresql:// URL "
+                                                              "(default: $AIUTEUR_WORKSPACE, else ./aiuteur.duckdb).")
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 
-def _store(workspace: Optional[Path]) -> Store:
+def _store(workspace: Optional[Path]) -> "Store":
+    from aiuteur.store import default_workspace, open_store
+
     return open_store(workspace or default_workspace())
 
 
@@ -55,16 +82,55 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def print_rows(title: str, columns: "tuple[str, ...] | list[str]", rows: "list[list[str]]") -> None:
+    """A table when the terminal is wide enough to show every word whole; else one block per row
+    (the first cell on its own line, then `column: value` lines the terminal wraps), so an id a user
+    must copy is never cut with an ellipsis. Cells are text, not markup."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    def longest_word(cell: str) -> int:
+        return max((cell_len(word) for word in cell.split()), default=0)
+
+    # the narrowest table that cuts nothing: the first column whole, the others their longest word
+    widths = [max([cell_len(line) for cell in [columns[0], *(r[0] for r in rows)] for line in cell.splitlines()] or [0])]
+    widths += [max(longest_word(cell) for cell in [column, *(r[i] for r in rows)])
+               for i, column in enumerate(columns) if i > 0]
+    if sum(widths) + 3 * len(widths) + 1 <= console.width:
+        table = Table(title=title)
+        for index, column in enumerate(columns):
+            table.add_column(column, no_wrap=index == 0, min_width=widths[index], overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(cell) for cell in row))
+        console.print(table)
+        return
+    console.print(Text(title, style="italic"), soft_wrap=True)
+    for row in rows:
+        console.print(Text(row[0], style="bold"), soft_wrap=True)
+        for column, cell in zip(columns[1:], row[1:]):
+            console.print(Text(f"  {column}: {cell.replace(chr(10), ', ')}"), soft_wrap=True)
+
+
 #: what an interrupted command prints: every stage commits in one transaction, so the work of the
 #: stages that finished is in the workspace and the stage that was cut off left nothing half-written
 INTERRUPTED = "interrupted: nothing finished was lost; run again to continue"
+
+def _validation_error() -> type[BaseException] | None:
+    """pydantic's ValidationError when pydantic is loaded (a model can only fail validation then)."""
+    return getattr(sys.modules.get("pydantic_core"), "ValidationError", None)
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so the same unwinding (rollback, closing the workspace) runs."""
 
 
+#: set when SIGTERM arrived: a library that swallows the handler's exception (DuckDB turns it into
+#: "Query interrupted") still exits with SIGTERM's code
+_sigterm_seen = threading.Event()
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
+    _sigterm_seen.set()
     raise Terminated()
 
 
@@ -75,7 +141,7 @@ def _catch_sigterm() -> object | None:
     return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
-def _validation_message(exc: ValidationError) -> str:
+def _validation_message(exc: "ValidationError") -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors())
 
 
@@ -89,11 +155,14 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except KeyboardInterrupt as exc:
             err.print(INTERRUPTED, markup=False, highlight=False)
-            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
-        except ValidationError as exc:
-            _fail(_validation_message(exc))
-        except (StoreError, StageError, EngineError, ExportError, RenderError, ValueError, OSError) as exc:
-            _fail(str(exc))
+            raise typer.Exit(143 if isinstance(exc, Terminated) or _sigterm_seen.is_set() else 130) from None
+        except Exception as exc:
+            validation = _validation_error()
+            if validation is not None and isinstance(exc, validation):
+                _fail(_validation_message(exc))  # type: ignore[arg-type]
+            if isinstance(exc, user_errors()):
+                _fail(str(exc))
+            raise
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
@@ -102,6 +171,8 @@ def _guard(fn):
 
 def _read_idea(idea: Optional[str], idea_file: Optional[Path]) -> tuple[str, Optional[str]]:
     """The idea text and an optional `Title:` from its first line."""
+    from aiuteur.validate import read_regular_file
+
     if idea_file is not None:  # a regular file of at most 1 MB: never a FIFO or /dev/zero
         try:
             idea = read_regular_file(idea_file, MAX_IDEA_FILE_BYTES).decode("utf-8")
@@ -135,16 +206,29 @@ def demo(
     title: Optional[str] = typer.Option(None, "--title", help="Film title (default: the idea's Title: line or its first words)."),
     minutes: float = typer.Option(3.0, "--minutes", help="Target length in minutes."),
     aspect: str = typer.Option("16:9", "--aspect", help="Aspect ratio: 16:9, 9:16, 1:1, 4:3, 2.39:1."),
+    resolution: str = typer.Option("720p", "--resolution", help="Frames and clips: preview, 720p, 1080p, 2160p or WxH (docs/render.md)."),
     text_engine: Optional[str] = typer.Option(None, "--text", help="Text engine id (default: $AIUTEUR_TEXT_ENGINE, the project's, else offline)."),
     image_engine: Optional[str] = typer.Option(None, "--image", help="Image engine id, e.g. gemini:gemini-2.5-flash-image."),
     video_engine: Optional[str] = typer.Option(None, "--video", help="Video engine id, e.g. veo:veo-3.1-fast-generate-preview."),
     workspace: Optional[Path] = WorkspaceOpt,
 ) -> None:
     """Run every stage (offline by default: free, no network) and write film.mp4, film.otio/.edl/.xml, script and storyboard."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aiuteur.engines.config import engines_for
+    from aiuteur.models.project import ProjectConfig
+    from aiuteur.models.story import StoryInput
+    from aiuteur.pipeline import run
+    from aiuteur.stages import input as input_stage
+    from aiuteur.stages.catalog import STAGES
+    from aiuteur.stages.delivery import writable_folder
+    from aiuteur.store import StoreError
+    from aiuteur.validate import check_name
+
     started = time.perf_counter()
     text, found_title = _read_idea(idea, idea_file)
     config = ProjectConfig(title=title or found_title or input_stage.title_from_idea(text), target_minutes=minutes,
-                           aspect_ratio=aspect)  # type: ignore[arg-type]
+                           aspect_ratio=aspect, resolution=resolution)  # type: ignore[arg-type]
     StoryInput(idea=text, config=config)  # the idea and the name are refused before any folder or workspace
     check_name(name, "--name")
     with _store(workspace) as store:
@@ -194,11 +278,12 @@ def demo(
 @_guard
 def projects(workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     """List the projects in the workspace."""
+    from aiuteur.documents import projects_document
+
     with _store(workspace) as store:
         found = store.list_projects()
         if as_json:
-            print(json.dumps([{"id": p.id, "name": p.name, "title": p.config.title, "branch": p.branch,
-                               "created_at": p.created_at.isoformat()} for p in found], indent=2))
+            print(json.dumps(projects_document(found), indent=2))
             return
         table = Table("name", "id", "title", "branch", "created")
         for p in found:
@@ -208,14 +293,17 @@ def projects(workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) 
 
 @app.command()
 @_guard
-def status(project: str = typer.Argument(..., help="Project name or id."), workspace: Optional[Path] = WorkspaceOpt,
+def status(project: str = typer.Argument(..., help="Project name, id or title."), workspace: Optional[Path] = WorkspaceOpt,
            as_json: bool = JsonOpt) -> None:
     """Each stage's state (not started, draft, locked, done, stale) and its versions."""
+    from aiuteur.documents import status_document
+    from aiuteur.stages.status import project_status
+
     with _store(workspace) as store:
         found = store.get_project(project)
         rows = project_status(store, found)
         if as_json:
-            print(json.dumps([r.model_dump() for r in rows], indent=2))
+            print(json.dumps(status_document(rows), indent=2))
             return
         colours = {"locked": "green", "done": "green", "draft": "yellow", "stale": "red", "not started": "dim"}
         table = Table("#", "stage", "state", "artifacts", "versions", "why", title=f"{found.name} ({found.branch})")
@@ -228,7 +316,7 @@ def status(project: str = typer.Argument(..., help="Project name or id."), works
 
 @app.command()
 @_guard
-def delete(project: str = typer.Argument(..., help="Project name or id."), yes: bool = typer.Option(False, "--yes", help="Confirm."),
+def delete(project: str = typer.Argument(..., help="Project name, id or title."), yes: bool = typer.Option(False, "--yes", help="Confirm."),
            workspace: Optional[Path] = WorkspaceOpt) -> None:
     """Delete a project and all its versions (asks for --yes)."""
     with _store(workspace) as store:

@@ -71,15 +71,13 @@ def add_hook(store: Store, project: Project, channel: str, target: str, *,
     hook = NotificationHook(id=f"hook_{uuid.uuid4().hex[:12]}", project_id=project.id, channel=channel,  # type: ignore[arg-type]
                             target=target, kinds=wanted, created_at=utcnow())
     with store.db.transaction():
-        store.db.execute("INSERT INTO notification_hooks VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                         [hook.id, project.id, channel, target, json.dumps(wanted), hook.created_at])
+        store.insert_hook_row(hook.id, project.id, channel, target, json.dumps(wanted), hook.created_at)
         store.audit(project.id, "notify.hook.add", {"hook": hook.id, "channel": channel, "kinds": wanted})
     return hook
 
 
 def hooks(store: Store, project: Project) -> list[NotificationHook]:
-    rows = store.db.rows("SELECT id, project_id, channel, target, kinds, created_at FROM notification_hooks "
-                         "WHERE project_id = ? AND deleted_at IS NULL ORDER BY created_at, id", [project.id])
+    rows = store.hook_rows(project.id)
     return [NotificationHook(**{**r, "kinds": json.loads(r["kinds"])}) for r in rows]
 
 
@@ -87,7 +85,7 @@ def remove_hook(store: Store, project: Project, hook_id: str) -> None:
     if not any(h.id == hook_id for h in hooks(store, project)):
         raise NotifyError(f"no hook {hook_id!r} in this project; `aiuteur notifications PROJECT` lists them")
     with store.db.transaction():
-        store.db.execute("UPDATE notification_hooks SET deleted_at = ? WHERE id = ?", [utcnow(), hook_id])
+        store.mark_hook_deleted(hook_id, utcnow())
         store.audit(project.id, "notify.hook.remove", {"hook": hook_id})
 
 
@@ -103,13 +101,10 @@ def emit(store: Store, project: Project, kind: str, event_key: str, *, title: st
                                 event_key=event_key, level=level or _LEVELS[kind], title=title,  # type: ignore[arg-type]
                                 body=scrub_text(body), detail=detail or {}, occurred_at=occurred_at or now,
                                 created_at=now)
-    with store.db.transaction():
-        if store.db.fetchone("SELECT 1 FROM notifications WHERE event_key = ?", [event_key]):
-            return None
-        store.db.execute(
-            "INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    if store.notified(event_key) or not store.insert_notification_once(
             [notification.id, project.id, kind, event_key, notification.level, title, notification.body,
-             json.dumps(notification.detail, default=str, sort_keys=True), notification.occurred_at, now])
+             json.dumps(notification.detail, default=str, sort_keys=True), notification.occurred_at, now]):
+        return None
     deliver(store, project, notification)
     return notification
 
@@ -121,27 +116,19 @@ def sweep(store: Store, project: Project) -> list[Notification]:
 
 
 def _batch_events(store: Store, project: Project) -> Iterable[Notification | None]:
-    rows = store.db.rows(
-        "SELECT batch_id, min(stage) AS stage, min(kind) AS kind, min(engine) AS engine, count(*) AS jobs, "
-        "sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS done, "
-        "sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, "
-        "sum(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled, max(finished_at) AS finished_at "
-        "FROM jobs WHERE project_id = ? GROUP BY batch_id "
-        "HAVING sum(CASE WHEN status IN ('queued', 'running') THEN 1 ELSE 0 END) = 0 ORDER BY max(finished_at)",
-        [project.id])
+    rows = store.finished_batch_rows(project.id)
     for r in rows:
         failed = int(r["failed"] or 0)
         kind = "job.failed" if failed else "job.finished"
         key = f"{kind}:{project.id}:{r['batch_id']}"
-        if store.db.fetchone("SELECT 1 FROM notifications WHERE event_key = ?", [key]):
+        if store.notified(key):
             continue
         what = f"{r['kind']} batch in stage {r['stage']} on {r['engine']}"
         counts = f"{int(r['done'] or 0)} of {int(r['jobs'])} done" + (f", {failed} failed" if failed else "") + \
             (f", {int(r['cancelled'])} cancelled" if r["cancelled"] else "")
         body = counts
         if failed:
-            first = store.db.fetchone("SELECT id, error FROM jobs WHERE batch_id = ? AND status = 'failed' "
-                                      "ORDER BY finished_at, id LIMIT 1", [r["batch_id"]])
+            first = store.first_failed_job(r["batch_id"])
             if first:
                 body += f"; e.g. job {first[0]}: {first[1]}"
         yield emit(store, project, kind, key, title=f"{project.name}: {what} {'failed' if failed else 'finished'}",
@@ -174,9 +161,7 @@ def sweep_after_jobs(store: Store, job_ids: Sequence[str]) -> None:
     try:
         from aiuteur.store.errors import ProjectNotFound
 
-        marks = ", ".join("?" for _ in job_ids)
-        ids = [r[0] for r in store.db.fetchall(f"SELECT DISTINCT project_id FROM jobs WHERE id IN ({marks})",
-                                                list(job_ids))] if job_ids else []
+        ids = store.job_projects(list(job_ids))
         for project_id in ids:
             try:
                 sweep(store, store.get_project(project_id))
@@ -190,28 +175,13 @@ def sweep_after_jobs(store: Store, job_ids: Sequence[str]) -> None:
 def history(store: Store, project: Project, *, after: datetime | None = None, kinds: Sequence[str] | None = None,
             limit: int | None = None) -> list[Notification]:
     """The project's notifications, oldest first (`after`: recorded later than that; `limit`: the last N)."""
-    sql = ("SELECT id, project_id, kind, event_key, level, title, body, detail, occurred_at, created_at "
-           "FROM notifications WHERE project_id = ?")
-    params: list[Any] = [project.id]
-    if after is not None:
-        sql += " AND created_at > ?"
-        params.append(after)
-    if kinds:
-        sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
-        params.extend(kinds)
-    rows = store.db.rows(sql + " ORDER BY created_at, id", params)
+    rows = store.notification_rows(project.id, after=after, kinds=kinds)
     found = [Notification(**{**r, "detail": json.loads(r["detail"])}) for r in rows]
     return found[-limit:] if limit else found
 
 
 def deliveries(store: Store, project: Project, notification_id: str | None = None) -> list[Delivery]:
-    sql = ("SELECT id, notification_id, hook_id, channel, status, error, created_at FROM notification_deliveries "
-           "WHERE project_id = ?")
-    params: list[Any] = [project.id]
-    if notification_id:
-        sql += " AND notification_id = ?"
-        params.append(notification_id)
-    return [Delivery(**r) for r in store.db.rows(sql + " ORDER BY created_at, id", params)]
+    return [Delivery(**r) for r in store.delivery_rows(project.id, notification_id)]
 
 
 # -- delivery ------------------------------------------------------------------------------------
@@ -262,9 +232,8 @@ def deliver(store: Store, project: Project, notification: Notification) -> list[
             log.warning("notification %s to %s hook %s failed: %s", notification.id, hook.channel, hook.id, error)
         delivery = Delivery(id=f"dlv_{uuid.uuid4().hex[:12]}", notification_id=notification.id, hook_id=hook.id,
                             channel=hook.channel, status="failed" if error else "sent", error=error, created_at=utcnow())
-        store.db.execute("INSERT INTO notification_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [delivery.id, project.id, notification.id, hook.id, hook.channel, delivery.status, error,
-                          delivery.created_at])
+        store.insert_delivery_row([delivery.id, project.id, notification.id, hook.id, hook.channel, delivery.status,
+                                   error, delivery.created_at])
         out.append(delivery)
     return out
 

@@ -1,8 +1,10 @@
 """Run the stages in order: what `aiuteur demo`, the notebook and the studio app all call.
 
 With `auto_lock=True` every gate is passed with its default (first treatment variant, beats and
-script locked as written, shot lists locked when they validate); without it, the run stops at the
-first gate a human must pass and the error says which.
+script locked as written, shot lists and prompts locked when they validate, frames approved, the
+estimate approved within the budget); without it, the run stops at the first gate a human must
+pass before the stage asked for: `report.stopped_at` says which, with the exact CLI command that
+passes it (`aiuteur.stages.gate_actions`).
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from typing import Callable
 from aiuteur.engines.config import engines_for
 from aiuteur.engines.registry import Engines
 from aiuteur.models.costs import Confirmation
+from aiuteur.models.gates import GateInfo
 from aiuteur.models.media import Film
 from aiuteur.models.project import Project
 from aiuteur.stages import (
-    assets, beats, confirm, delivery, frames, hub, prompts, script, shots, sound, treatment, video, visual_states,
-    voices,
+    assets, beats, confirm, delivery, frames, gate_actions, hub, prompts, script, shots, sound, treatment, video,
+    visual_states, voices,
 )
 from aiuteur.stages.catalog import stage as stage_info
 from aiuteur.store import Store
@@ -36,6 +39,7 @@ class RunReport:
     film: Film | None = None
     confirmation: Confirmation | None = None
     delivery: delivery.Delivery | None = None
+    stopped_at: GateInfo | None = None  # the gate a person must pass before the stages asked for can run
 
     @property
     def wall_seconds(self) -> float:
@@ -65,16 +69,31 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
             tell(slug, 0, 1, stage_info(slug).title)
         return number <= last
 
+    def waits(gate: str, needed_by: str) -> bool:
+        """Without auto_lock: stop before `needed_by` (when asked for) while `gate` waits for a person."""
+        if auto_lock or stage_info(needed_by).number > last:
+            return False
+        report.stopped_at = gate_actions.waiting_at(store, project, gate)
+        return report.stopped_at is not None
+
     if step("treatment") and store.head(project, "treatment") is None:
         treatment.generate(store, project, engines, seed=seed)
+    if waits("treatment", "beats"):
+        return report
     if step("beats") and _needs(store, project, "beats"):
         beats.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
+    if waits("beats", "script"):
+        return report
     if step("script") and _needs(store, project, "script"):
         script.generate(store, project, engines, auto_lock=auto_lock, seed=seed)
+    if waits("script", "assets"):
+        return report
     if step("assets") and assets.outdated(store, project):  # the roster, or a master asset (e.g. new style)
         assets.extract(store, project, engines, auto_lock=auto_lock, seed=seed)
     if step("assets"):  # every speaking character gets a voice with the master assets (kept ones are kept)
         voices.cast(store, project, auto_lock=auto_lock)
+    if waits("assets", "hub"):
+        return report
     if step("hub"):
         hub.build(store, project, auto_lock=auto_lock)
     scene_numbers = shots.scenes(store, project) if last >= 7 else []
@@ -85,6 +104,8 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
             if auto_lock:
                 shots.lock(store, project, scene, force=False)
             tell("shots", i, len(scene_numbers), f"scene {scene}")
+    if waits("shots", "visual_states"):
+        return report
     if step("visual_states"):
         for scene in scene_numbers:
             if _needs(store, project, visual_states.key(scene)):
@@ -92,18 +113,32 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
     if step("prompts"):
         for scene in scene_numbers:
             prompts.generate_scene(store, project, scene, auto_lock=auto_lock)
+        if auto_lock and last >= stage_info("frames").number:
+            _lock_prompts(store, project)
     report.phases["generation"] = time.perf_counter() - started
+    if waits("prompts", "frames"):
+        return report
 
     if step("frames"):
         started = time.perf_counter()
         frame_done = _shot_counter(tell, "frames", len(confirm.all_shots(store, project)))
         frames.generate_scenes(store, project, engines, scene_numbers, seed=seed, progress=frame_done)
+        if auto_lock and last >= stage_info("confirm").number:
+            for _ in range(len(confirm.all_shots(store, project))):  # control mode: one more shot per approval
+                if not _approve_frames(store, project):
+                    break
+                frames.generate_scenes(store, project, engines, scene_numbers, seed=seed)
         report.phases["frames"] = time.perf_counter() - started
+    if waits("frames", "confirm"):
+        return report
     if step("confirm"):
         head = store.head(project, confirm.KEY)
         if head is None or store.staleness(head).status != "fresh" or not auto_lock and head.status != "locked":
-            confirm.confirm(store, project, engines, approve=auto_lock)
+            if auto_lock or head is None or store.staleness(head).status != "fresh":
+                confirm.confirm(store, project, engines, approve=auto_lock)
         report.confirmation = store.require_head(project, confirm.KEY).model(Confirmation)
+    if waits("costs", "video"):
+        return report
     if step("video"):
         started = time.perf_counter()
         total = len(confirm.all_shots(store, project))
@@ -124,6 +159,29 @@ def run(store: Store, project: Project, engines: Engines | None = None, *, until
             report.delivery = delivery.deliver(store, project, out_dir)
             report.phases["export"] = time.perf_counter() - started
     return report
+
+
+def _lock_prompts(store: Store, project: Project) -> None:
+    """The prompt gate passed with defaults: every prompt not locked yet is locked (refused, naming
+    the shots, while one has problems or a hand edit waits for keep/take/merge)."""
+    heads = store.heads(project, "shot/")
+    if any(key.endswith("/prompt") and v.status != "locked" for key, v in heads.items()):
+        prompts.lock_prompts(store, project, author="aiuteur")
+
+
+def _approve_frames(store: Store, project: Project) -> bool:
+    """The frames gate passed with defaults: every pending frame approved. True when stage 10
+    still is not locked after that (control mode: the next shots are made only now)."""
+    approve, locked = getattr(frames, "approve_frames", None), getattr(frames, "frames_locked", None)
+    if approve is None or locked is None or locked(store, project):
+        return False
+    memo: dict = {}
+    pending = [s.shot_id for s in confirm.all_shots(store, project)
+               if (head := store.head(project, frames.key(s.shot_id))) is not None and head.status != "locked"
+               and store.staleness(head, memo).status == "fresh"]
+    for shot_id in pending:
+        approve(store, project, shot_id, author="aiuteur")
+    return bool(pending) and not locked(store, project)
 
 
 def _shot_counter(tell: ProgressFn, stage: str, total: int) -> Callable[[str], None]:

@@ -8,5 +8,5 @@ import panel as pn
 from aiuteur.store import default_workspace
 from aiuteur.ui import StudioApp
 
-pn.extension("tabulator", notifications=True)  # toasts: docs/review.md "Notifications"
+pn.extension("tabulator", "modal", notifications=True)  # toasts: docs/review.md "Notifications"
 StudioApp(str(default_workspace())).page().servable(title="aiuteur studio")

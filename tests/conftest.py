@@ -93,3 +93,87 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread for the
     rest of the session, and tests that call `asyncio.run` themselves cannot run after it."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+# -- PostgreSQL: one throwaway server per test session, one schema per test ---------------------------------------
+PG_BIN_DIRS = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
+
+
+def _pg_bin() -> "str | None":
+    import os
+    import shutil
+
+    for folder in PG_BIN_DIRS:
+        if os.path.exists(os.path.join(folder, "initdb")):
+            return folder
+    found = shutil.which("initdb")
+    return os.path.dirname(found) if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL server on 127.0.0.1 and a free port, made with Debian's binaries (`.ci/run`
+    installs the `postgresql` package). Yields the base URL of its `aiuteur` database. As root,
+    initdb and the server run as the `postgres` user (initdb refuses root)."""
+    import os
+    import subprocess
+
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL binaries (initdb) on this machine: `apt-get install postgresql` (.ci/run does)")
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="aiuteur-pg-"))  # not under pytest's tmp: that is mode 700 for root
+    os.chmod(root, 0o755)
+    data, log = root / "data", root / "pg.log"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    as_root = os.geteuid() == 0
+
+    def run(*argv: str) -> None:
+        command = [os.path.join(bindir, argv[0]), *argv[1:]]
+        if as_root:
+            command = ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{a}'" for a in command)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
+
+    if as_root:
+        subprocess.run(["chown", "postgres", str(root)], check=True)
+    run("initdb", "-D", str(data), "-A", "trust", "-U", "aiuteur", "--no-sync")
+    run("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-o",
+        f"-k {root} -h 127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start")
+    try:
+        run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "aiuteur", "aiuteur")
+        yield f"postgresql://aiuteur@127.0.0.1:{port}/aiuteur"
+    finally:
+        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server, tmp_path, request):
+    """A fresh, empty PostgreSQL workspace for this test (its own schema), media under tmp_path."""
+    import re
+    import uuid
+
+    schema = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return f"{postgres_server}?schema={schema}&media={tmp_path / 'pg.media'}"
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def workspace(request, tmp_path):
+    """A new workspace location on each backend in turn: a DuckDB file, then a PostgreSQL URL."""
+    if request.param == "duckdb":
+        return tmp_path / "ws.duckdb"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def any_store(workspace):
+    """The `store` fixture, once per backend."""
+    with Store(workspace) as s:
+        yield s

@@ -61,23 +61,13 @@ def preset_image_path(image: ReferenceImage) -> Path:
 
 # -- reading ---------------------------------------------------------------------------------------
 def _row(store: Store, kind: str, name: str, library: str) -> dict | None:
-    rows = store.db.rows(
-        "SELECT * FROM capsules WHERE library = ? AND kind = ? AND name = ? AND deleted_at IS NULL",
-        [library, kind, name],
-    )
-    return rows[0] if rows else None
+    return store.capsule_row(library, kind, name)
 
 
 def _version(store: Store, row: dict, number: int | None = None) -> CapsuleVersion:
-    sql = "SELECT * FROM capsule_versions WHERE capsule_id = ?"
-    params: list[Any] = [row["id"]]
-    if number is not None:
-        sql += " AND number = ?"
-        params.append(number)
-    rows = store.db.rows(sql + " ORDER BY number DESC LIMIT 1", params)
-    if not rows:
+    v = store.capsule_version_row(row["id"], number)
+    if v is None:
         raise CapsuleError(f"{row['kind']} capsule {row['name']!r} has no version {number}")
-    v = rows[0]
     return CapsuleVersion(
         capsule_id=row["id"], library=row["library"], source="library", number=v["number"],
         capsule=_CAPSULE.validate_json(v["payload"]), content_hash=v["content_hash"], author=v["author"],
@@ -103,8 +93,7 @@ def get_capsule(store: Store, kind: CapsuleKind, name: str, version: int | None 
 
 def list_capsules(store: Store, kind: CapsuleKind | None = None, *, library: str = DEFAULT_LIBRARY) -> list[CapsuleVersion]:
     """The newest version of every capsule: library ones first, then presets not overridden."""
-    rows = store.db.rows(
-        "SELECT * FROM capsules WHERE library = ? AND deleted_at IS NULL ORDER BY kind, name", [library])
+    rows = store.capsule_rows(library)
     out = [_version(store, r) for r in rows if kind in (None, r["kind"])]
     taken = {(c.kind, c.name) for c in out}
     return out + [p for p in presets(kind) if (p.kind, p.name) not in taken]
@@ -115,8 +104,7 @@ def capsule_history(store: Store, kind: CapsuleKind, name: str, *, library: str 
     row = _row(store, kind, name.strip().lower(), library)
     if row is None:
         return [get_capsule(store, kind, name, library=library)]
-    numbers = [r[0] for r in store.db.fetchall(
-        "SELECT number FROM capsule_versions WHERE capsule_id = ? ORDER BY number", [row["id"]])]
+    numbers = store.capsule_version_numbers(row["id"])
     return [_version(store, row, n) for n in numbers]
 
 
@@ -129,8 +117,7 @@ def create_capsule(store: Store, capsule: Capsule | dict, *, library: str = DEFA
         raise CapsuleError(f"the {library!r} library already has a {capsule.kind} capsule {capsule.name!r}: edit it instead")
     with store.db.transaction():
         capsule_id = f"cap_{uuid.uuid4().hex[:12]}"
-        store.db.execute("INSERT INTO capsules VALUES (?, ?, ?, ?, ?, ?)",
-                         [capsule_id, library, capsule.kind, capsule.name, utcnow(), None])
+        store.insert_capsule(capsule_id, library, capsule.kind, capsule.name, utcnow())
         _write_version(store, capsule_id, 1, capsule, author, message)
     return get_capsule(store, capsule.kind, capsule.name, library=library)
 
@@ -154,14 +141,13 @@ def edit_capsule(store: Store, kind: CapsuleKind, name: str, changes: dict[str, 
     with store.db.transaction():
         if current.source == "preset":
             capsule_id = f"cap_{uuid.uuid4().hex[:12]}"
-            store.db.execute("INSERT INTO capsules VALUES (?, ?, ?, ?, ?, ?)",
-                             [capsule_id, library, kind, current.name, utcnow(), None])
+            store.insert_capsule(capsule_id, library, kind, current.name, utcnow())
             _write_version(store, capsule_id, 1, current.capsule, "aiuteur", f"copied from preset v{current.number}")
             number = 2
         else:
             capsule_id, number = current.capsule_id, current.number + 1
-            latest = store.db.fetchone("SELECT max(number) FROM capsule_versions WHERE capsule_id = ?", [capsule_id])
-            number = int(latest[0]) + 1 if latest and latest[0] else number
+            latest = store.capsule_version_numbers(capsule_id)
+            number = latest[-1] + 1 if latest else number
         _write_version(store, capsule_id, number, changed, author, message)
     return get_capsule(store, kind, name, library=library)
 
@@ -173,7 +159,7 @@ def delete_capsule(store: Store, kind: CapsuleKind, name: str, *, library: str =
         if (kind, name.strip().lower()) in _presets():
             raise CapsuleError(f"{kind} capsule {name!r} is a preset shipped with aiuteur: presets cannot be deleted")
         raise CapsuleError(f"no {kind} capsule {name!r} in the {library!r} library")
-    store.db.execute("UPDATE capsules SET deleted_at = ? WHERE id = ?", [utcnow(), row["id"]])
+    store.mark_capsule_deleted(row["id"], utcnow())
 
 
 def add_reference_image(store: Store, path: str | Path, caption: str = "") -> ReferenceImage:
@@ -195,5 +181,4 @@ def add_reference_image(store: Store, path: str | Path, caption: str = "") -> Re
 
 def _write_version(store: Store, capsule_id: str, number: int, capsule: Capsule, author: str, message: str) -> None:
     data = capsule.model_dump(mode="json")
-    store.db.execute("INSERT INTO capsule_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [capsule_id, number, json.dumps(data), content_hash(data), author, message, utcnow()])
+    store.insert_capsule_version(capsule_id, number, json.dumps(data), content_hash(data), author, message, utcnow())

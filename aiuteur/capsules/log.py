@@ -16,24 +16,14 @@ def log_application(store: Store, project: Project, style: Version, *, stage: st
                     target_version_id: str | None = None) -> bool:
     """Record that the style lock `style` was applied; False when this exact application is logged."""
     lock = style.model(StyleLock)
-    exists = store.db.fetchone(
-        "SELECT 1 FROM capsule_applications WHERE style_version_id = ? AND coalesce(generation_id, '') = ? "
-        "AND coalesce(target_version_id, '') = ?", [style.id, generation_id or "", target_version_id or ""])
-    if exists:
+    if store.capsule_application_logged(style.id, generation_id, target_version_id):
         return False
-    store.db.execute(
-        "INSERT INTO capsule_applications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    store.insert_capsule_application(
         [f"app_{uuid.uuid4().hex[:12]}", project.id, lock.kind, lock.name, lock.source, lock.version, style.id,
-         stage, generation_id, target_version_id, utcnow()],
-    )
+         stage, generation_id, target_version_id, utcnow()])
     return True
 
 
 def applications(store: Store, project: Project, *, kind: str | None = None) -> list[dict]:
     """Every logged application for the project, oldest first."""
-    sql = "SELECT * FROM capsule_applications WHERE project_id = ?"
-    params: list = [project.id]
-    if kind:
-        sql += " AND kind = ?"
-        params.append(kind)
-    return store.db.rows(sql + " ORDER BY created_at, id", params)
+    return store.capsule_application_rows(project.id, kind=kind)

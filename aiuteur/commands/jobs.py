@@ -12,15 +12,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-
-def _job_row(job) -> dict:
-    return {
-        "id": job.id, "batch_id": job.batch_id, "stage": job.stage, "kind": job.kind, "engine": job.engine,
-        "status": job.status, "attempts": job.attempts, "estimated_cost": job.estimated_cost,
-        "operation_id": job.operation_id, "error": job.error, "provider_reason": job.provider_reason,
-        "start_uncertain": job.start_uncertain, "generation_id": job.generation_id,
-        "created_at": job.created_at.isoformat(), "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-    }
+from aiuteur.documents import budget_document, job_counts, job_row, jobs_document, uncertain_start_row
 
 
 def _detail(job) -> str:
@@ -36,25 +28,9 @@ def _detail(job) -> str:
     return detail
 
 
-def _uncertain_row(start) -> dict:
-    return {"job_id": start.job_id, "engine": start.engine, "stage": start.stage, "prompt": start.prompt,
-            "sent_at": start.sent_at.isoformat() if start.sent_at else None,
-            "possible_cost_usd": start.possible_cost_usd}
-
-
 def _interactive() -> bool:
     """Whether a person can answer a prompt (a script or a pipe gets the typed refusal instead)."""
     return sys.stdin.isatty()
-
-
-def _counts(counts) -> dict:
-    return {**counts.model_dump(), "total": counts.total}
-
-
-def _status_payload(status) -> dict:
-    return {"budget": status.budget.model_dump(exclude={"project_id"}), "spent_usd": status.spent_usd,
-            "reserved_usd": status.reserved_usd, "committed_usd": status.committed_usd,
-            "remaining_usd": status.remaining_usd}
 
 
 def _money(value: float | None) -> str:
@@ -67,7 +43,7 @@ def register(app: typer.Typer) -> None:
     @app.command("jobs")
     @_guard
     def jobs_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         status: Optional[List[str]] = typer.Option(None, "--status", help="Only jobs in this state (repeatable)."),
         batch: Optional[str] = typer.Option(None, "--batch", help="Only the jobs of this batch."),
         limit: int = typer.Option(30, "--limit", help="Show the last N jobs."),
@@ -82,7 +58,7 @@ def register(app: typer.Typer) -> None:
             counts = jobs.progress(store, found, batch_id=batch)
             rows = jobs.list_jobs(store, found.id, batch_id=batch, statuses=status or None)[-max(0, limit):] if limit else []
             if as_json:
-                print(json.dumps({"counts": _counts(counts), "jobs": [_job_row(j) for j in rows]}, indent=2))
+                print(json.dumps(jobs_document(counts, rows), indent=2))
                 return
             console.print(f"{found.name}: {counts}")
             if not rows:
@@ -97,7 +73,7 @@ def register(app: typer.Typer) -> None:
     @app.command("cancel")
     @_guard
     def cancel_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         job_id: Optional[str] = typer.Argument(None, help="The job to cancel."),
         batch: Optional[str] = typer.Option(None, "--batch", help="Cancel every open job of this batch."),
         all_jobs: bool = typer.Option(False, "--all", help="Cancel every open job of the project."),
@@ -125,7 +101,7 @@ def register(app: typer.Typer) -> None:
     @app.command("resume")
     @_guard
     def resume_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         rebuy_uncertain: bool = typer.Option(
             False, "--rebuy-uncertain",
             help="Buy again the video starts that may already be bought (their answer was lost in a crash)."),
@@ -150,10 +126,10 @@ def register(app: typer.Typer) -> None:
             report = resume_project(store, found, uncertain=policy, on_progress=last.append if as_json else
                                     (lambda c: console.print(f"  {c}", highlight=False)))
             counts = jobs.progress(store, found)
-            failed = [_job_row(r.job) for r in report.results if r.job.status == "failed"]
-            uncertain = [{**_uncertain_row(s), "decision": report.decision} for s in report.uncertain]
+            failed = [job_row(r.job) for r in report.results if r.job.status == "failed"]
+            uncertain = [{**uncertain_start_row(s), "decision": report.decision} for s in report.uncertain]
             if as_json:
-                print(json.dumps({"counts": _counts(counts), "failed": failed, "clips_filed": report.clips_filed,
+                print(json.dumps({"counts": job_counts(counts), "failed": failed, "clips_filed": report.clips_filed,
                                   "uncertain": uncertain}, indent=2))
                 return
             if report.uncertain:
@@ -191,7 +167,7 @@ def register(app: typer.Typer) -> None:
     @app.command("budget")
     @_guard
     def budget_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         set_usd: Optional[float] = typer.Option(None, "--set", help="The budget limit in USD."),
         no_limit: bool = typer.Option(False, "--no-limit", help="Remove the limit (mode becomes observe)."),
         mode: Optional[str] = typer.Option(None, "--mode", help="observe, warn or cap."),
@@ -224,7 +200,7 @@ def register(app: typer.Typer) -> None:
                 budgets.set_budget(store, found, mode=mode, **changes)
             status = budgets.budget_status(store, found)
             if as_json:
-                print(json.dumps(_status_payload(status), indent=2))
+                print(json.dumps(budget_document(status), indent=2))
                 return
             budget = status.budget
             table = Table(title=f"{found.name} budget" + ("" if budget.stored else " (from the project config)"),
@@ -240,7 +216,7 @@ def register(app: typer.Typer) -> None:
     @app.command("approve")
     @_guard
     def approve_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         scope: str = typer.Argument(..., help="What the refusal named: the call's idempotency key (sha256:...)."),
         max_usd: float = typer.Option(..., "--max-usd", help="The most the approved call may cost, in USD."),
         by: str = typer.Option("user", "--by", help="Who approves."),

@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
     @app.command("assets")
     @_guard
     def assets_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         kind: Optional[str] = typer.Option(None, "--kind", help="Only character, location or prop."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
     @app.command("hub")
     @_guard
     def hub_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
     @app.command("shots")
     @_guard
     def shots_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         scene: Optional[int] = typer.Option(None, "--scene", help="Only this scene (its number)."),
         as_csv: bool = typer.Option(False, "--csv", help="Print one CSV row per shot (mandatory fields) for a spreadsheet."),
         workspace: Optional[Path] = WorkspaceOpt,
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
     @app.command("states")
     @_guard
     def states_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         asset: str = typer.Option(..., "--asset", help="Asset name, alias or slug (e.g. MARA)."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
@@ -218,7 +218,7 @@ def register(app: typer.Typer) -> None:
     @library_app.command("promote")
     @_guard
     def library_promote(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         asset: str = typer.Argument(..., help="The project's asset slug (e.g. char-mara)."),
         tag: list[str] = typer.Option([], "--tag", help="A tag for the library entry (repeatable)."),
         workspace: Optional[Path] = WorkspaceOpt,
@@ -234,7 +234,7 @@ def register(app: typer.Typer) -> None:
     @library_app.command("import")
     @_guard
     def library_import(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         library_id: str = typer.Argument(..., help="Library entry id (lib_...)."),
         version: Optional[int] = typer.Option(None, "--version", help="A library version (default: the newest)."),
         workspace: Optional[Path] = WorkspaceOpt,

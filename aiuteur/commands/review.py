@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     @app.command("notes")
     @_guard
     def notes_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         state: Optional[List[str]] = typer.Option(None, "--state", help="Only notes in this state (repeatable): "
                                                                         "open, in_progress, resolved, wont_fix."),
         shot_filter: Optional[str] = typer.Option(None, "--on", help="Only the notes on this shot."),
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
     @app.command("note")
     @_guard
     def note_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         note_id: str = typer.Argument(..., help="The note's id (from `aiuteur notes`)."),
         confirm: bool = typer.Option(False, "--confirm", help="Confirm the suggested category."),
         category: Optional[str] = typer.Option(None, "--category", help="Set (and confirm) this category."),
@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
     @app.command("retake")
     @_guard
     def retake_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         note_id: str = typer.Argument(..., help="The note the retake is for."),
         seed: int = typer.Option(0, "--seed", help="Seed for the new clips."),
         no_film: bool = typer.Option(False, "--no-film", help="Do not rebuild the film after the new clips."),
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
     @app.command("approve-clip")
     @_guard
     def approve_clip_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         shot: str = typer.Argument(..., help="The shot whose current clip is approved."),
         author: Optional[str] = typer.Option(None, "--author", help="Who approves (default: your login)."),
         workspace: Optional[Path] = WorkspaceOpt,
@@ -195,7 +195,7 @@ def register(app: typer.Typer) -> None:
     @app.command("notifications")
     @_guard
     def notifications_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         webhook: Optional[str] = typer.Option(None, "--add-webhook", help="Send notifications as JSON to this URL "
                                                                           "(or env:NAME, a variable holding it)."),
         email: Optional[str] = typer.Option(None, "--add-email", help="Send notifications to this address "

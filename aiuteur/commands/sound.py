@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
     @app.command("voices")
     @_guard
     def voices_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         cast: bool = typer.Option(False, "--cast", help="First give every speaking character without a voice one."),
         engine: Optional[str] = typer.Option(None, "--engine", help="Speech engine new voices are cast on."),
         workspace: Optional[Path] = WorkspaceOpt,
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
     @app.command("voice")
     @_guard
     def voice_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         character: str = typer.Argument(..., help="Character name (as in dialogue cues) or asset slug."),
         engine: Optional[str] = typer.Option(None, "--engine", help="Speech engine id, e.g. offline:espeak, openai:gpt-4o-mini-tts."),
         voice_id: Optional[str] = typer.Option(None, "--voice-id", help="The engine's voice: en+f3 (espeak-ng), coral (OpenAI)..."),
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
     @app.command("voices-lock")
     @_guard
     def voices_lock_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         character: Optional[str] = typer.Argument(None, help="One character; default every voice."),
         workspace: Optional[Path] = WorkspaceOpt,
     ) -> None:
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
     @app.command("audition")
     @_guard
     def audition_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         character: str = typer.Argument(..., help="Character name or asset slug."),
         line: Optional[str] = typer.Option(None, "--line", help="What to say (default: the voice's audition line)."),
         out: Optional[Path] = typer.Option(None, "--out", help="Copy the take here (a .wav)."),
@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
     @app.command("sound")
     @_guard
     def sound_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
     @app.command("sound-make")
     @_guard
     def sound_make_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         lock: bool = typer.Option(False, "--lock-defaults", help="Lock new voices as cast."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
@@ -178,13 +178,16 @@ def register(app: typer.Typer) -> None:
     @app.command("sound-settings")
     @_guard
     def sound_settings_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         loudness: Optional[str] = typer.Option(None, "--loudness", help="ebu-r128 (-23 LUFS) or atsc-a85 (-24 LKFS)."),
         true_peak: Optional[float] = typer.Option(None, "--true-peak", help="True-peak ceiling in dBTP (default -1)."),
         source: Optional[str] = typer.Option(None, "--source", help="What the mix uses: aiuteur, video (the video model's own sound) or both."),
         music: Optional[bool] = typer.Option(None, "--music/--no-music", help="Temp music in the mix."),
         effects: Optional[bool] = typer.Option(None, "--effects/--no-effects", help="Spot effects in the mix."),
         speech_engine: Optional[str] = typer.Option(None, "--speech-engine", help="Engine new voices are cast on."),
+        music_engine: Optional[str] = typer.Option(None, "--music-engine",
+                                                   help="What composes each scene's cue: offline:score (free) or "
+                                                        "gemini:lyria-3-clip-preview (paid, once per mood)."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
@@ -194,7 +197,7 @@ def register(app: typer.Typer) -> None:
         with _store(workspace) as store:
             found = store.get_project(project)
             changes = dict(loudness=loudness, true_peak_dbtp=true_peak, mix_source=source, music=music, effects=effects,
-                           speech_engine=speech_engine)
+                           speech_engine=speech_engine, music_engine=music_engine)
             if any(v is not None for v in changes.values()):
                 sound.set_settings(store, found, **changes)
             current = sound.settings(store, found)
@@ -207,7 +210,7 @@ def register(app: typer.Typer) -> None:
     @app.command("stems")
     @_guard
     def stems_command(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         out: Path = typer.Option(..., "--out", help="Folder for dialogue.wav, effects.wav, music.wav and mix.wav."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,

@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
         rating: str = typer.Option("PG", "--rating", help="Audience rating."),
         minutes: float = typer.Option(3.0, "--minutes", help="Target length in minutes."),
         aspect: str = typer.Option("16:9", "--aspect", help="16:9, 9:16, 1:1, 4:3 or 2.39:1."),
+        resolution: str = typer.Option("720p", "--resolution", help="Frames and clips: preview, 720p, 1080p, 2160p or WxH (docs/render.md)."),
         language: str = typer.Option("en", "--language"),
         writing_style: Optional[str] = typer.Option(None, "--writing-style", help="Writing capsule name (see `aiuteur capsules`)."),
         visual_style: Optional[str] = typer.Option(None, "--visual-style", help="Visual capsule name, locked for every image and video prompt."),
@@ -54,7 +55,7 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--mode: {mode!r} is not one of expand, adapt, import")
         config = ProjectConfig(title=title, genre=genre, tone=tone, audience_rating=rating, target_minutes=minutes,
                                aspect_ratio=aspect, language=language, writing_style=writing_style,  # type: ignore[arg-type]
-                               visual_style=visual_style)
+                               visual_style=visual_style, resolution=resolution)
         with _store(workspace) as store:
             project, version = input_stage.start(store, name or _slug(title), idea or "", config, files=files,
                                                  labels=labels or None, mode=mode)  # type: ignore[arg-type]
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     @_guard
     def run_until(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         until: str = typer.Option("script", "--until", help="Last stage to run: a slug (treatment, beats, script, assets...) or number."),
         lock_defaults: bool = typer.Option(False, "--lock-defaults", help="Pass every gate with its default instead of stopping."),
         out: Optional[Path] = typer.Option(None, "--out", help="Delivery folder (used when running to stage 12)."),
@@ -98,6 +99,7 @@ def register(app: typer.Typer) -> None:
         from aiuteur.engines.config import engines_for
         from aiuteur.pipeline import run
         from aiuteur.stages.catalog import stage
+        from aiuteur.stages.gate_actions import next_gate
         from aiuteur.stages.status import project_status
 
         try:
@@ -110,17 +112,33 @@ def register(app: typer.Typer) -> None:
             engines = engines_for(store, found, text=text_engine, image=image_engine, video=video_engine)
             report = run(store, found, engines, until=info.slug, auto_lock=lock_defaults, out_dir=out)
             rows = project_status(store, found)
+            waiting = report.stopped_at or next_gate(store, found)
+        stopped = report.stopped_at
         if as_json:
             _dump({"project": found.name, "until": info.slug, "engines": engines.ids(), "phases": report.phases,
-                   "stages": [r.model_dump() for r in rows]})
-            return
-        for r in rows[: info.number]:
-            console.print(f"{r.number:>2} {r.title:<20} {r.state}{' (imported)' if r.imported else ''}")
+                   "stages": [r.model_dump() for r in rows],
+                   "stopped_at": stopped.model_dump() if stopped else None,
+                   "next_gate": waiting.model_dump() if waiting else None})
+        else:
+            for r in rows[: info.number]:
+                console.print(f"{r.number:>2} {r.title:<20} {r.state}{' (imported)' if r.imported else ''}")
+            if waiting is not None and not stopped:
+                console.print(f"next gate: stage {waiting.stage} ({waiting.title}): {waiting.waiting}; "
+                              f"pass it with: {waiting.command}", markup=False, highlight=False)
+        if stopped is not None:
+            from aiuteur.cli import err
+            from aiuteur.stages.catalog import stage as stage_of
+
+            err.print(f"stopped before stage {info.number}: stage {stopped.stage} '{stage_of(stopped.stage).title}' "
+                      f"waits for a person to {stage_of(stopped.stage).gate} ({stopped.waiting}). "
+                      f"Pass it with: {stopped.command}  (or run with --lock-defaults)",
+                      markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
 
     @app.command("script")
     @_guard
     def script_export(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         fmt: str = typer.Option("fountain", "--format", help="fountain, pdf or html."),
         output: Path = typer.Option(..., "-o", "--output", help="File to write."),
         workspace: Optional[Path] = WorkspaceOpt,
@@ -145,7 +163,7 @@ def register(app: typer.Typer) -> None:
     @app.command("scenes")
     @_guard
     def scenes(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
@@ -166,7 +184,7 @@ def register(app: typer.Typer) -> None:
     @app.command("branch")
     @_guard
     def branch(
-        project: str = typer.Argument(..., help="Project name or id."),
+        project: str = typer.Argument(..., help="Project name, id or title."),
         action: str = typer.Argument("list", help="list, new NAME, switch NAME, diff A B, or delete NAME."),
         names: list[str] = typer.Argument(None, help="Branch name(s) for the action."),
         message: str = typer.Option("", "-m", "--message", help="Why the new branch exists (required for new)."),

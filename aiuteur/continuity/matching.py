@@ -7,16 +7,15 @@ or more ("HALVORSON" / "HALVORSEN") but keeps short different names apart ("JUNE
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
+from aiuteur.screenplay.names import name_key
+
 MATCH_THRESHOLD = 0.85
 _EPSILON = 1e-9  # 1 - 3/20 is 0.85 on paper; floating point must not push it below
-_SPACES = re.compile(r"\s+")
-_EXTENSION = re.compile(r"\((?:V\.?O\.?|O\.?S\.?|O\.?C\.?|CONT'?D|CONTINUING)\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,9 +26,9 @@ class Match:
 
 
 def normalise_name(name: str) -> str:
-    """Upper case, no cue extensions, no periods, single spaces: "Mrs.  Pell (V.O.)" -> "MRS PELL"."""
-    text = _EXTENSION.sub(" ", name).replace(".", " ").upper()
-    return _SPACES.sub(" ", text).strip()
+    """Upper case, no cue marks or extensions, no periods, single spaces: "Mrs.  Pell (V.O.)" ->
+    "MRS PELL" — the library's one name key (`aiuteur.screenplay.names.name_key`)."""
+    return name_key(name)
 
 
 def similarity(a: str, b: str) -> float:

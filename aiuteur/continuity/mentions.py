@@ -11,6 +11,7 @@ import re
 from typing import Iterable
 
 from aiuteur.models.assets import Asset
+from aiuteur.screenplay.names import name_key
 
 #: titles that may be dropped when a person is named in action: DEPUTY RUIZ is "Ruiz"
 HONORIFICS = {"MR", "MRS", "MS", "MISS", "DR", "DEPUTY", "OFFICER", "SHERIFF", "CAPTAIN", "CAPT", "AUNT",
@@ -73,7 +74,7 @@ class Mentions:
 
 
 def _key(name: str) -> str:
-    return " ".join(name.replace(".", " ").upper().split())
+    return name_key(name)  # the library's one name key
 
 
 def _compile(names: list[str], plural: bool) -> re.Pattern[str] | None:

@@ -124,9 +124,8 @@ class Admission:
 
 def get_budget(store: Store, project: Project) -> Budget:
     """The stored budget, else one derived from `ProjectConfig.budget_usd` (a cap), else observe only."""
-    rows = store.db.rows("SELECT * FROM budgets WHERE project_id = ?", [project.id])
-    if rows:
-        row = rows[0]
+    row = store.budget_row(project.id)
+    if row is not None:
         for field, column in (("budget limit", "limit_usd"), ("approval threshold", "approval_threshold_usd")):
             if row[column] is not None:  # a NaN stored before it was refused must not switch the guards off
                 dollars(field, row[column])
@@ -153,9 +152,7 @@ def set_budget(store: Store, project: Project, *, limit_usd: float | None | obje
     if mode in ("cap", "warn") and limit is None:
         raise ValueError(f"budget mode {mode!r} needs a limit: set one (CLI: --set USD)")
     with store.db.transaction():
-        store.db.execute("DELETE FROM budgets WHERE project_id = ?", [project.id])
-        store.db.execute("INSERT INTO budgets VALUES (?, ?, ?, ?, ?)",
-                         [project.id, limit, mode, threshold, utcnow()])
+        store.put_budget_row(project.id, limit, mode, threshold, utcnow())
         store.audit(project.id, "budget.set", {"limit_usd": limit, "mode": mode, "approval_threshold_usd": threshold})
     return get_budget(store, project)
 
@@ -177,8 +174,8 @@ def approve(store: Store, project: Project, scope: str, *, max_usd: float, appro
     approval = Approval(id=f"apr_{uuid.uuid4().hex[:12]}", project_id=project.id, scope=scope,
                         max_usd=round(max_usd, 6), approved_by=approved_by, created_at=utcnow())
     with store.db.transaction():
-        store.db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
-                         [approval.id, project.id, approval.scope, approval.max_usd, approved_by, approval.created_at])
+        store.insert_approval_rows([[approval.id, project.id, approval.scope, approval.max_usd, approved_by,
+                                     approval.created_at]])
         store.audit(project.id, "budget.approve", {"scope": scope, "max_usd": approval.max_usd, "by": approved_by})
     return approval
 
@@ -188,29 +185,21 @@ def approve_many(store: Store, project: Project, scopes: Sequence[tuple[str, flo
     """Approve several scopes at once (the stage-11 confirmation approves every shot's clip)."""
     scopes = [(scope, dollars("approval maximum", max_usd)) for scope, max_usd in scopes]  # all checked first
     with store.db.transaction():
-        for scope, max_usd in scopes:
-            store.db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?)",
-                             [f"apr_{uuid.uuid4().hex[:12]}", project.id, scope, round(float(max_usd), 6),
-                              approved_by, utcnow()])
+        store.insert_approval_rows([[f"apr_{uuid.uuid4().hex[:12]}", project.id, scope, round(float(max_usd), 6),
+                                     approved_by, utcnow()] for scope, max_usd in scopes])
         if scopes:
             store.audit(project.id, "budget.approve", {"scopes": len(scopes), "by": approved_by})
     return len(scopes)
 
 
 def approvals(store: Store, project: Project) -> list[Approval]:
-    rows = store.db.rows("SELECT * FROM approvals WHERE project_id = ? ORDER BY created_at", [project.id])
-    return [Approval(**row) for row in rows]
+    return [Approval(**row) for row in store.approval_rows(project.id)]
 
 
 def is_approved(store: Store, project: Project, scopes: Sequence[str], estimate_usd: float) -> bool:
     if not scopes:
         return False
-    marks = ", ".join("?" for _ in scopes)
-    row = store.db.fetchone(
-        f"SELECT count(*) FROM approvals WHERE project_id = ? AND scope IN ({marks}) AND max_usd >= ?",
-        [project.id, *scopes, estimate_usd - _EPS],
-    )
-    return bool(row and row[0])
+    return store.approved_count(project.id, scopes, estimate_usd - _EPS) > 0
 
 
 def admit(store: Store, project: Project, items: Sequence[Admission]) -> None:
@@ -225,6 +214,7 @@ def admit(store: Store, project: Project, items: Sequence[Admission]) -> None:
         raise BudgetError(f"{unpriced[0].engine}: the call has no usable estimate ({unpriced[0].estimate_usd!r} USD); "
                           "check its entry in data/prices.json")
     with store.db.transaction():
+        store.db.serialize(f"budget:{project.id}")  # two writers' checks and reservations must not interleave
         budget = get_budget(store, project)
         threshold = budget.approval_threshold_usd
         if threshold is not None:

@@ -52,10 +52,8 @@ def _add(store: Store, project_id: str, entry: Entry, amount: float, *, engine: 
          generation_id: str | None = None, note: str = "") -> str:
     _finite(amount)
     entry_id = f"led_{uuid.uuid4().hex[:16]}"
-    store.db.execute(
-        "INSERT INTO cost_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [entry_id, project_id, job_id, generation_id, engine, entry, round(float(amount), 6), scrub_text(note), utcnow()],
-    )
+    store.insert_ledger_rows(
+        [[entry_id, project_id, job_id, generation_id, engine, entry, round(float(amount), 6), scrub_text(note), utcnow()]])
     return entry_id
 
 
@@ -78,28 +76,18 @@ def reserve_many(store: Store, project_id: str, items: list[tuple[str, str, floa
     note = scrub_text(note)
     for _, _, amount in items:
         _finite(amount)
-    params: list = []
-    for job_id, engine, amount in items:
-        params.extend([f"led_{uuid.uuid4().hex[:16]}", project_id, job_id, None, engine, "reserve",
-                       round(float(amount), 6), note, now])
-    store.db.execute(f"INSERT INTO cost_ledger VALUES {', '.join('(?, ?, ?, ?, ?, ?, ?, ?, ?)' for _ in items)}",
-                     params)
+    store.insert_ledger_rows([[f"led_{uuid.uuid4().hex[:16]}", project_id, job_id, None, engine, "reserve",
+                               round(float(amount), 6), note, now] for job_id, engine, amount in items])
 
 
 def outstanding(store: Store, job_id: str) -> float:
     """What is still reserved for a job (reservations minus releases)."""
-    row = store.db.fetchone(
-        "SELECT coalesce(sum(amount_usd), 0) FROM cost_ledger WHERE job_id = ? AND entry IN ('reserve', 'release')",
-        [job_id],
-    )
-    return round(float(row[0]) if row else 0.0, 6)
+    return round(store.ledger_sum(job_id, ("reserve", "release")), 6)
 
 
 def charged(store: Store, job_id: str) -> float:
     """What a job has been charged so far (e.g. failed tries the provider billed)."""
-    row = store.db.fetchone("SELECT coalesce(sum(amount_usd), 0) FROM cost_ledger WHERE job_id = ? AND entry = 'charge'",
-                            [job_id])
-    return round(float(row[0]) if row else 0.0, 6)
+    return round(store.ledger_sum(job_id, ("charge",)), 6)
 
 
 def release(store: Store, project_id: str, job_id: str, engine: str, note: str) -> float:
@@ -127,20 +115,9 @@ def reconcile(store: Store, project_id: str, job_id: str, engine: str, actual: f
 
 
 def totals(store: Store, project_id: str) -> LedgerTotals:
-    row = store.db.fetchone(
-        "SELECT coalesce(sum(CASE WHEN entry = 'charge' THEN amount_usd ELSE 0 END), 0), "
-        "coalesce(sum(CASE WHEN entry <> 'charge' THEN amount_usd ELSE 0 END), 0) "
-        "FROM cost_ledger WHERE project_id = ?",
-        [project_id],
-    )
-    spent, reserved = (float(row[0]), float(row[1])) if row else (0.0, 0.0)
+    spent, reserved = store.ledger_totals(project_id)
     return LedgerTotals(spent_usd=round(spent, 6), reserved_usd=round(max(reserved, 0.0), 6))
 
 
 def entries(store: Store, project_id: str, *, job_id: str | None = None) -> list[LedgerEntry]:
-    sql = "SELECT * FROM cost_ledger WHERE project_id = ?"
-    params: list = [project_id]
-    if job_id:
-        sql += " AND job_id = ?"
-        params.append(job_id)
-    return [LedgerEntry(**row) for row in store.db.rows(sql + " ORDER BY created_at, id", params)]
+    return [LedgerEntry(**row) for row in store.ledger_rows(project_id, job_id=job_id)]

@@ -55,6 +55,8 @@ class PriceTable:
             total += usage.images * self._unit_price(engine_id, price, "per_image", usage.tier)
         if usage.video_seconds:
             total += usage.video_seconds * self._unit_price(engine_id, price, "per_second", usage.tier)
+        total += usage.characters / 1e3 * price.get("per_1k_characters", 0.0)
+        total += usage.clips * price.get("per_clip", 0.0)
         return round(total, 6)
 
     @staticmethod

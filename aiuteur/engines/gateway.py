@@ -17,13 +17,12 @@ usage, estimated and actual cost, latency, status, error, key, trace id).
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from pydantic import BaseModel
 
@@ -31,8 +30,12 @@ from aiuteur import tracing
 from aiuteur.costs.prices import load_prices
 from aiuteur.engines.errors import describe
 from aiuteur.engines.protocols import (
-    EngineError, ImageEngine, ImageRequest, MediaResult, SpeechEngine, SpeechRequest, TextEngine, TextRequest, Usage,
+    EngineError, ImageEngine, ImageRequest, MediaResult, MusicEngine, MusicRequest, SpeechEngine, SpeechRequest, TextEngine, TextRequest, Usage,
     VideoEngine, VideoRequest,
+)
+from aiuteur.engines.records import (  # shared with the job runner; re-exported here
+    MEDIA_KINDS, REQUESTS, already_paid, billed_video_seconds, estimate_usage, is_paid, job_output, load_schema,
+    paid_keys, record_job, rendered_prompt,
 )
 from aiuteur.engines.templates import Template
 from aiuteur.models.media import MediaRef
@@ -41,13 +44,7 @@ from aiuteur.models.versions import Version
 from aiuteur.store import GenerationRecord, Store
 from aiuteur.store.hashing import content_hash
 
-if TYPE_CHECKING:  # pragma: no cover
-    from aiuteur.jobs.models import Job
-
 M = TypeVar("M", bound=BaseModel)
-REQUESTS: dict[str, type[BaseModel]] = {"text": TextRequest, "image": ImageRequest, "video": VideoRequest,
-                                         "speech": SpeechRequest}
-MEDIA_KINDS: tuple[str, ...] = ("image", "video", "speech")  # kinds whose output is a file in the media store
 
 
 @dataclass(frozen=True)
@@ -86,47 +83,15 @@ def file_sha256(path: Path) -> str:
 def idempotency_key(engine_id: str, kind: str, request: BaseModel, extra: dict[str, Any] | None = None) -> str:
     """Media paths are replaced by their content hashes: where a file lives does not matter."""
     data = request.model_dump(mode="json")
-    for field in ("references", "start_frame", "end_frame"):
+    if data.get("mask", 0) is None:
+        del data["mask"]  # an image request without a mask keys as it did before masks existed
+    for field in ("references", "start_frame", "end_frame", "mask"):
         value = getattr(request, field, None)
         if isinstance(value, Path):
             data[field] = file_sha256(value)
         elif isinstance(value, list):
             data[field] = [file_sha256(p) for p in value]
     return content_hash({"engine": engine_id, "kind": kind, "request": data, **(extra or {})})
-
-
-def is_paid(engine_id: str) -> bool:
-    """Everything but local engines (offline, and plug-ins registered `local=True`) goes through
-    jobs and the budget gate."""
-    from aiuteur.engines.registry import is_local
-
-    return not is_local(engine_id)
-
-
-def estimate_usage(kind: str, request: BaseModel, engine_id: str | None = None,
-                   schema: type[BaseModel] | None = None) -> Usage:
-    """The most a call can bill, for engines that do not say so themselves (`call_estimate`).
-
-    The budget gate reserves this before the call starts, so it is a ceiling, not a guess: a text
-    call's input at one token per byte sent (no tokenizer makes more tokens than bytes), the schema
-    counted twice (providers rewrite it) plus the providers' framing, and its output at the
-    max-tokens limit every real text engine sends (`AIUTEUR_MAX_OUTPUT_TOKENS`); one image; a clip
-    at the length the model makes for the shot (Veo makes 4, 6 or 8 s), not the shot's own length."""
-    if kind == "text":
-        from aiuteur.engines.providers import keys
-        from aiuteur.engines.providers.text import PROMPT_OVERHEAD_TOKENS
-
-        text = request.system + request.prompt  # type: ignore[attr-defined]
-        schema_bytes = len(json.dumps(schema.model_json_schema()).encode()) if schema is not None else 0
-        return Usage(input_tokens=len(text.encode()) + 2 * schema_bytes + PROMPT_OVERHEAD_TOKENS,
-                     output_tokens=keys.max_output_tokens())
-    if kind == "image":
-        return Usage(images=1)
-    if kind == "speech":  # the line's text in, its audio out (aiuteur.sound.tts)
-        from aiuteur.sound.tts import speech_usage_ceiling
-
-        return speech_usage_ceiling(request)  # type: ignore[arg-type]
-    return Usage(video_seconds=billed_video_seconds(engine_id, request.duration))  # type: ignore[attr-defined]
 
 
 def call_estimate(engine: Any, kind: str, request: BaseModel, schema: type[BaseModel] | None = None) -> Usage:
@@ -137,26 +102,6 @@ def call_estimate(engine: Any, kind: str, request: BaseModel, schema: type[BaseM
     if callable(own):
         return own(request, schema) if kind == "text" else own(request)
     return estimate_usage(kind, request, getattr(engine, "id", None), schema)
-
-
-def billed_video_seconds(engine_id: str | None, seconds: float) -> float:
-    """The seconds a video engine generates and bills for a shot (the capability matrix's next
-    length); the shot's own length where the matrix says nothing or the model cannot make it
-    (the engine then refuses the call with its own clear error, before anything is paid)."""
-    if engine_id is None:
-        return seconds
-    from aiuteur.engines import capabilities
-
-    try:
-        return capabilities.billed_seconds(engine_id, seconds)
-    except (capabilities.CapabilityError, KeyError, ValueError):
-        return seconds
-
-
-def rendered_prompt(kind: str, request: BaseModel) -> str:
-    if kind == "text":
-        return request.system + "\n\n" + request.prompt  # type: ignore[attr-defined]
-    return request.prompt  # type: ignore[attr-defined]
 
 
 # -- the three calls stages make -----------------------------------------------------------------
@@ -205,6 +150,16 @@ def generate_speech(store: Store, call: Call, engine: SpeechEngine, request: Spe
 def generate_speeches(store: Store, items: Sequence[tuple[Call, SpeechRequest]], engine: SpeechEngine) -> Iterator[BatchItem]:
     """Many lines at once; see `generate_images`."""
     return _media_batch(store, "speech", items, engine, lambda request: engine.speak(request))
+
+
+def generate_music(store: Store, call: Call, engine: MusicEngine, request: MusicRequest) -> tuple[MediaRef, Outcome]:
+    """One piece of music (audio in the media store), paid once like an image."""
+    return _one(generate_musics(store, [(call, request)], engine))
+
+
+def generate_musics(store: Store, items: Sequence[tuple[Call, MusicRequest]], engine: MusicEngine) -> Iterator[BatchItem]:
+    """Many pieces at once; see `generate_images`."""
+    return _media_batch(store, "music", items, engine, lambda request: engine.compose(request))
 
 
 def _one(results: Iterator[BatchItem]) -> tuple[Any, Outcome]:
@@ -306,78 +261,6 @@ def _note(generation: GenerationRecord) -> str | None:
 
 
 # -- what the job runner calls back ---------------------------------------------------------------
-def already_paid(store: Store, kind: str, key: str) -> GenerationRecord | None:
-    """A successful generation for this key whose output is still usable (its media file exists and,
-    for a paid engine, passes the output check: `aiuteur.engines.output_check.reusable`)."""
-    generation = store.fulfilled_generation(key)
-    if generation is None:
-        return None
-    if kind in MEDIA_KINDS and not store.has_media(MediaRef.model_validate(generation.output)):
-        return None
-    if kind in ("image", "video") and is_paid(generation.engine):
-        from aiuteur.engines import output_check
-
-        if not output_check.reusable(store, generation):
-            return None
-    return generation
-
-
-def paid_keys(store: Store, keys: Sequence[str]) -> set[str]:
-    """Which of `keys` have a successful generation — one query, so a batch of 64 (or a re-run of
-    one) does not ask 64 times. `already_paid` then checks those few closely."""
-    found: set[str] = set()
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start:start + 500]
-        rows = store.db.fetchall(
-            f"SELECT DISTINCT idempotency_key FROM generations WHERE status = 'ok' "
-            f"AND idempotency_key IN ({', '.join('?' for _ in chunk)})", chunk)
-        found.update(r[0] for r in rows)
-    return found
-
-
-def job_output(store: Store, kind: str, raw: Any) -> tuple[dict, Usage, Any]:
-    """(output JSON, usage, value) from what an engine returned; media bytes go into the media store."""
-    if kind == "text":
-        output, usage = raw
-        return output.model_dump(mode="json"), usage, output
-    result: MediaResult = raw
-    ref = store.put_media(result.data, result.mime, width=result.width, height=result.height,
-                          duration=result.duration, frames=result.frames)
-    output = ref.model_dump(mode="json")
-    if result.note:  # e.g. a fallback the provider forced; kept with the output for review
-        output["note"] = result.note
-    return output, result.usage, ref
-
-
-def load_schema(path: str) -> type[BaseModel]:
-    """A text job's output model from its `module:qualname`, for a job finished by a new process."""
-    module, _, name = path.partition(":")
-    target: Any = importlib.import_module(module)
-    for part in name.split("."):
-        target = getattr(target, part)
-    return target
-
-
-def record_job(store: Store, job: "Job", *, usage: Usage, latency_ms: float | None, output: Any = None,
-               error: str | None = None, trace_id: str | None = None, earlier_cost: float = 0.0) -> GenerationRecord:
-    """The generation row of a finished job: `ok` with its output, or `error` with what it was billed.
-    `earlier_cost`: what failed tries of the same job were billed, so the row holds the job's true cost."""
-    prices = load_prices()
-    request = REQUESTS[job.kind].model_validate(job.request)
-    model = job.engine.partition(":")[2]
-    record = GenerationRecord(
-        id=f"gen_{uuid.uuid4().hex[:16]}", project_id=job.project_id, stage=job.stage, kind=job.kind,
-        template_id=job.call["template_id"], template_version=job.call["template_version"], engine=job.engine,
-        model=model, rendered_prompt=rendered_prompt(job.kind, request),
-        params=request.model_dump(mode="json", exclude={"prompt", "system", "context"}),
-        input_versions=list(job.call.get("input_versions", [])), usage=usage.model_dump(),
-        estimated_cost=job.estimated_cost, idempotency_key=job.idempotency_key,
-        status="ok" if error is None else "error", error=error, output=output,
-        latency_ms=latency_ms, actual_cost=round(prices.cost(job.engine, usage) + earlier_cost, 6), trace_id=trace_id,
-    )
-    store.record_generation(record)
-    return record
 
 
 # -- the direct (offline) path --------------------------------------------------------------------

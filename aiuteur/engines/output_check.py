@@ -187,15 +187,12 @@ def check_result(kind: str, engine_id: str, request: Any, result: Any) -> None:
 # -- verdicts on stored files ----------------------------------------------------------------------
 def remember(store: Any, sha256: str, expectation: Expectation, problem: str | None) -> None:
     """Keep a verdict (the first one for a file and expectation stands)."""
-    store.db.execute("INSERT INTO output_checks (sha256, expectation, problem, checked_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT DO NOTHING", [sha256, expectation.key, problem, utcnow()])
+    store.remember_output_check(sha256, expectation.key, problem)
 
 
 def recorded_problem(store: Any, sha256: str, expectation: Expectation) -> tuple[bool, str | None]:
     """(checked?, problem) for a file and expectation."""
-    row = store.db.fetchone("SELECT problem FROM output_checks WHERE sha256 = ? AND expectation = ?",
-                            [sha256, expectation.key])
-    return (row is not None, row[0] if row else None)
+    return store.output_check(sha256, expectation.key)
 
 
 def reusable(store: Any, generation: Any) -> bool:

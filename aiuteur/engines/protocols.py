@@ -26,6 +26,8 @@ class Usage(BaseModel):
     images: int = 0
     video_seconds: float = 0.0
     tier: str | None = None
+    characters: int = 0  # characters of text spoken (ElevenLabs bills speech by the character)
+    clips: int = 0  # generated pieces of music (Lyria bills per song, whatever its length)
 
 
 class TextRequest(BaseModel):
@@ -39,6 +41,10 @@ class TextRequest(BaseModel):
 
 
 class ImageRequest(BaseModel):
+    """An image to make. With `mask` it is an edit: repaint the region of `references[0]` (the image
+    to edit) where the mask is white (a greyscale PNG of the same size), keep the rest; engines that
+    cannot edit refuse it (`ImageEditor` says which can)."""
+
     model_config = ConfigDict(frozen=True)
 
     prompt: str
@@ -47,6 +53,7 @@ class ImageRequest(BaseModel):
     context: dict[str, Any] = {}
     references: list[Path] = []
     seed: int = 0
+    mask: Path | None = None
 
 
 class VideoRequest(BaseModel):
@@ -80,6 +87,19 @@ class SpeechRequest(BaseModel):
     seed: int = 0
 
 
+class MusicRequest(BaseModel):
+    """One piece of music to compose: `prompt` says mood, instruments and tempo; `seconds` how long
+    the scene needs it (a model that makes fixed-length clips is looped by the mix)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    seconds: float = 30.0
+    negative_prompt: str = ""
+    context: dict[str, Any] = {}
+    seed: int = 0
+
+
 class MediaResult(BaseModel):
     """Bytes an image or video engine produced, with their facts."""
 
@@ -108,6 +128,18 @@ class ImageEngine(Protocol):
 
 
 @runtime_checkable
+class ImageEditor(Protocol):
+    """An image engine that can repaint a masked region (`ImageRequest.mask`): its `image` does the
+    edit when the request has a mask, and `can_edit` says so before anything is asked or paid."""
+
+    id: str
+
+    def image(self, request: ImageRequest) -> MediaResult: ...
+
+    def can_edit(self) -> bool: ...
+
+
+@runtime_checkable
 class VideoEngine(Protocol):
     id: str
 
@@ -119,6 +151,13 @@ class SpeechEngine(Protocol):
     id: str
 
     def speak(self, request: SpeechRequest) -> MediaResult: ...
+
+
+@runtime_checkable
+class MusicEngine(Protocol):
+    id: str
+
+    def compose(self, request: MusicRequest) -> MediaResult: ...
 
 
 class EngineError(Exception):

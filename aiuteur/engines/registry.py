@@ -24,11 +24,13 @@ Factory = Callable[[str], object]  # model name -> engine
 KINDS: tuple[str, ...] = ("text", "image", "video")  # one engine per run each (aiuteur.engines.config)
 #: kinds chosen per voice, not per run (aiuteur.sound: each character's voice names its engine)
 VOICE_KINDS: tuple[str, ...] = ("speech",)
-ALL_KINDS: tuple[str, ...] = KINDS + VOICE_KINDS
+#: kinds chosen in the project's sound settings (`SoundSettings.music_engine`)
+SOUND_KINDS: tuple[str, ...] = ("music",)
+ALL_KINDS: tuple[str, ...] = KINDS + VOICE_KINDS + SOUND_KINDS
 ENTRY_POINT_GROUP = "aiuteur.engines"
 BUILTIN = "aiuteur"  # the source name of aiuteur's own engines
 #: the method each kind of engine must have (protocols.py)
-METHODS: dict[str, str] = {"text": "write", "image": "image", "video": "video", "speech": "speak"}
+METHODS: dict[str, str] = {"text": "write", "image": "image", "video": "video", "speech": "speak", "music": "compose"}
 #: the offline engine ids: free, local, deterministic — what runs when nothing else is chosen
 OFFLINE: dict[str, str] = {"text": "offline:draft-writer", "image": "offline:storyboard", "video": "offline:animatic"}
 #: aiuteur's own hooks, loaded like plug-ins (same EntryPoint objects, same loader), first and eagerly
@@ -36,6 +38,7 @@ BUILTIN_HOOKS: tuple[EntryPoint, ...] = (
     EntryPoint("offline", "aiuteur.engines.builtin:register_offline", ENTRY_POINT_GROUP),
     EntryPoint("providers", "aiuteur.engines.providers:register_all", ENTRY_POINT_GROUP),
     EntryPoint("speech", "aiuteur.sound.tts:register_speech", ENTRY_POINT_GROUP),
+    EntryPoint("music", "aiuteur.sound.composers:register_music", ENTRY_POINT_GROUP),
 )
 
 

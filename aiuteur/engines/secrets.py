@@ -9,7 +9,7 @@ every provider error passes through `scrub_text` where it is made (the typed err
 Two nets, both needed:
 
 - the *values* of every configured secret: each provider key variable
-  (`aiuteur.engines.providers.keys.KEY_ENV`), `LANGSMITH_API_KEY`, and any environment variable
+  (`aiuteur.engines.key_env.KEY_ENV`), `LANGSMITH_API_KEY`, and any environment variable
   named like a secret (`*_API_KEY`, `*_KEY`, `*_TOKEN`, `*_SECRET`), and the parts of a fal
   `id:secret` key, are replaced wherever they appear;
 - *shapes* of secrets we were not given: `sk-...` (OpenAI, Anthropic), `AIza...` (Google API
@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import re
 from typing import Iterable
+
+from aiuteur.engines.key_env import KEY_ENV
 
 REDACTED = "<redacted>"  # not [redacted]: Rich (the CLI) would read that as markup and print nothing
 
@@ -56,8 +58,6 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def secret_env_names() -> list[str]:
     """The environment variables whose values are secrets, as set now."""
-    from aiuteur.engines.providers.keys import KEY_ENV  # lazy: keys imports the typed errors, which import this
-
     names = {name for names in KEY_ENV.values() for name in names} | set(EXTRA_SECRET_ENV)
     names |= {name for name in os.environ if _SECRET_NAME.search(name)}
     return sorted(names)

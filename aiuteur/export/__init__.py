@@ -6,7 +6,10 @@ Typical use::
     paths = export_cut(clips, "My Film", out_dir)   # build + write + verify
 
 or step by step with :func:`build_timeline`, :func:`write_exports` and
-:func:`verify_exports`.  Decisions (target URL form, reel rule, marker
+:func:`verify_exports`.  The delivery package (versioned media, every timeline
+format with relative paths, stems, manifest.json) is :func:`write_package`
+(``package.py``, docs/delivery.md); timeline formats are plug-ins
+(``exporters.py``, entry-point group ``aiuteur.exporters``).  Decisions (target URL form, reel rule, marker
 placement, what each format keeps) are documented in ``media.py``,
 ``reels.py``, ``timeline.py`` and ``readback.py``.
 """
@@ -14,6 +17,12 @@ placement, what each format keeps) are documented in ``media.py``,
 from .errors import ExportError
 from .media import path_from_target_url, target_url_for_path
 from .models import AudioStem, CutClip, ExportPaths
+from .exporters import ENTRY_POINT_GROUP as EXPORTERS_GROUP
+from .exporters import Exporter
+from .package import (
+    PackageCut, PackageOptions, PackageProgress, PackageResult, PackageShot, read_manifest, resolve_media,
+    verify_package, write_package,
+)
 from .pipeline import export_cut
 from .rates import NTSC_FILM, SUPPORTED_RATES, normalize_rate
 from .readback import read_back, summarize_cut, summarize_reels, verify_exports
@@ -29,6 +38,13 @@ __all__ = [
     "SCENE_MARKER_COLOR",
     "SUPPORTED_RATES",
     "CutClip",
+    "EXPORTERS_GROUP",
+    "Exporter",
+    "PackageCut",
+    "PackageOptions",
+    "PackageProgress",
+    "PackageResult",
+    "PackageShot",
     "ExportError",
     "ExportPaths",
     "ascii_fold",
@@ -39,11 +55,15 @@ __all__ = [
     "normalize_rate",
     "path_from_target_url",
     "read_back",
+    "read_manifest",
     "reel_for_shot_id",
+    "resolve_media",
     "scene_spans",
     "summarize_cut",
     "summarize_reels",
     "target_url_for_path",
     "verify_exports",
+    "verify_package",
     "write_exports",
+    "write_package",
 ]

@@ -48,6 +48,8 @@ def run_task(store: Store, project: Project, engines: Engines, kind: str, *, sce
     if kind == "export":
         if out is None:
             raise FarmRefused("an export task needs --out DIR")
-        made = delivery.deliver(store, project, Path(out))
-        return f"delivered to {made.film.parent}"
+        # the versioned package (a new <Title>_v### folder in `out`, built aside and renamed into place), never
+        # the quick preview folder: two farm exports into one folder are two packages, not one film over another
+        made = delivery.export_project(store, project, Path(out))
+        return f"exported {made.name} to {made.path}"
     raise FarmRefused(f"unknown farm task {kind!r}: one of {', '.join(TASK_KINDS)}")

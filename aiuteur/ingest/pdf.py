@@ -11,12 +11,18 @@ import io
 import re
 
 from aiuteur.ingest.errors import IngestError
+from aiuteur.screenplay.headings import is_heading_prefix
 
 #: fewer non-space characters per page than this, over the whole file, means "scanned"
 MIN_CHARS_PER_PAGE = 20
-_HEADING = re.compile(r"^(?:\.(?=[A-Z0-9])|(?:INT\.?/EXT|EXT\.?/INT|INT|EXT|EST|I/E)[.\s])", re.IGNORECASE)
+_FORCED_HEADING = re.compile(r"^\.(?=[A-Za-z0-9])")
 _PAGE_NUMBER = re.compile(r"^\d+\.?$")
 _DROP = {"(MORE)", "CONTINUED:", "(CONTINUED)", "CONTINUED"}
+
+
+def _is_heading(line: str) -> bool:
+    """A scene heading by the library's one INT/EXT rule (what the Fountain parser will read back)."""
+    return bool(_FORCED_HEADING.match(line)) or is_heading_prefix(line)
 
 
 def pdf_pages(name: str, data: bytes) -> list[str]:
@@ -45,7 +51,7 @@ def pdf_pages(name: str, data: bytes) -> list[str]:
 def looks_like_screenplay_layout(pages: list[str]) -> bool:
     """At least one scene heading at the margin and two indented all-caps cues."""
     lines = [line for page in pages for line in page.splitlines()]
-    headings = sum(1 for line in lines if line.strip() and not line.startswith(" ") and _HEADING.match(line))
+    headings = sum(1 for line in lines if line.strip() and not line.startswith(" ") and _is_heading(line))
     cues = sum(1 for line in lines if _indent(line) >= 15 and _is_upper(line.strip()) and not line.strip().endswith(":"))
     return headings >= 1 and cues >= 2
 
@@ -67,7 +73,7 @@ def layout_to_fountain(pages: list[str]) -> str:
     """A screenplay PDF's layout text as Fountain (title page from a first page without headings)."""
     title: list[str] = []
     body_pages = pages
-    if len(pages) > 1 and not any(_HEADING.match(l) for l in pages[0].splitlines() if not l.startswith(" ")):
+    if len(pages) > 1 and not any(_is_heading(l) for l in pages[0].splitlines() if not l.startswith(" ")):
         title = [l.strip() for l in pages[0].splitlines() if l.strip()]
         body_pages = pages[1:]
     blocks: list[list[str]] = []
@@ -111,7 +117,7 @@ def layout_to_fountain(pages: list[str]) -> str:
                 if current:
                     blocks.append(current)
                 current, kind = [stripped], "action"
-                if _HEADING.match(stripped):
+                if _is_heading(stripped):
                     blocks.append(current)
                     current, kind = [], ""
         # a page break ends no element: dialogue and action may continue on the next page

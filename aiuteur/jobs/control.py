@@ -2,33 +2,19 @@
 
 These are what the CLI (`aiuteur jobs|cancel|resume`), notebooks and Panel call. Cancelling
 marks the job and releases its reservation in one transaction, and tells a runner in this
-process to stop it at its next step. (A DuckDB workspace is open for writing in one process at a
-time, so a runner in another process cannot be running on the same workspace.)
+process to stop it at its next step; a runner in another process (or on another machine, on a
+PostgreSQL workspace) sees the cancelled row before its next try or poll and stops too.
 """
 from __future__ import annotations
 
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
-from aiuteur.costs import ledger
-from aiuteur.jobs import table
+from aiuteur.jobs import service, table
 from aiuteur.jobs.models import OPEN, Job, JobCounts
-from aiuteur.jobs.runner import JobResult, ProgressFn, Runner, request_cancel
+from aiuteur.jobs.runner import JobResult, ProgressFn, Runner, cancel_jobs
 from aiuteur.models.project import Project
 from aiuteur.store import Store
-
-
-def cancel_jobs(store: Store, job_ids: Sequence[str], *, note: str = "cancelled by the user") -> list[str]:
-    """Cancel the open jobs among `job_ids`; the ids actually cancelled. Finished jobs are kept."""
-    cancelled = []
-    for job_id in job_ids:
-        with store.db.transaction():
-            job = table.get(store, job_id)
-            if table.mark_cancelled(store, job_id, note):
-                ledger.release(store, job.project_id, job_id, job.engine, note=note)
-                cancelled.append(job_id)
-        request_cancel(job_id)
-    return cancelled
 
 
 def cancel(store: Store, project: Project, job_id: str) -> bool:
@@ -76,8 +62,6 @@ def resume(store: Store, project: Project, *, engines: Mapping[str, Any] | None 
     A video start that may already be bought is not sent again without consent: its job stays
     open with `RebuyConsentRequired` as its result (see `recovery.resume_project`). `leave`: job
     ids not to run now. Engines come from `engines` (by id) or the registry."""
-    from aiuteur.jobs import service
-
     open_jobs: list[Job] = [j for j in table.pending(store, project.id) if j.id not in set(leave)]
     if not open_jobs:
         return []

@@ -25,7 +25,7 @@ class Job(BaseModel):
     id: str
     project_id: str
     batch_id: str
-    kind: Literal["text", "image", "video", "speech"]
+    kind: Literal["text", "image", "video", "speech", "music"]
     stage: str
     provider: str
     engine: str

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
 from aiuteur.costs import ledger
-from aiuteur.engines.gateway import REQUESTS
+from aiuteur.engines.records import REQUESTS
 from aiuteur.engines.registry import get_engine
 from aiuteur.jobs import table
 from aiuteur.jobs.control import cancel_jobs, resume

@@ -40,7 +40,7 @@ from tenacity import RetryCallState
 
 from aiuteur import tracing
 from aiuteur.costs import ledger
-from aiuteur.engines import gateway, output_check
+from aiuteur.engines import output_check, records
 from aiuteur.engines.errors import (
     ProviderTimeout, billed_usage, describe, is_operation_failed, is_rate_limit, is_retryable, provider_reason,
 )
@@ -97,6 +97,20 @@ def request_cancel(job_id: str) -> None:
             loop.call_soon_threadsafe(event.set)
         except RuntimeError:  # that loop is closed
             pass
+
+
+def cancel_jobs(store: Store, job_ids: Sequence[str], *, note: str = "cancelled by the user") -> list[str]:
+    """Cancel the open jobs among `job_ids`; the ids actually cancelled. Finished jobs are kept.
+    (Here, beside `request_cancel`, because both `jobs.control` and `jobs.service` cancel.)"""
+    cancelled = []
+    for job_id in job_ids:
+        with store.db.transaction():
+            job = table.get(store, job_id)
+            if table.mark_cancelled(store, job_id, note):
+                ledger.release(store, job.project_id, job_id, job.engine, note=note)
+                cancelled.append(job_id)
+        request_cancel(job_id)
+    return cancelled
 
 
 def _claim(job_id: str) -> bool:
@@ -156,6 +170,8 @@ def _invoke(engine: Any, kind: str, request: BaseModel, schema: type[BaseModel] 
         return engine.image(request)
     if kind == "speech":
         return engine.speak(request)
+    if kind == "music":
+        return engine.compose(request)
     return engine.video(request)
 
 
@@ -275,7 +291,7 @@ class Runner:
         by_id = table.get_many(store, ids)
         loaded = [by_id[i] for i in ids]
         unique = list(by_id.values())
-        maybe_paid = gateway.paid_keys(store, [j.idempotency_key for j in unique])
+        maybe_paid = records.paid_keys(store, [j.idempotency_key for j in unique])
         projects = {pid: store.get_project(pid) for pid in {j.project_id for j in unique}}
         resolved: dict[str, Any] = {}
         for job in unique:
@@ -317,7 +333,7 @@ class Runner:
         job = prepared.job
         if job.status not in OPEN:
             return JobResult(job, cached=True)
-        paid = gateway.already_paid(store, job.kind, job.idempotency_key) if prepared.maybe_paid else None
+        paid = records.already_paid(store, job.kind, job.idempotency_key) if prepared.maybe_paid else None
         if paid is not None:  # e.g. finished by a process that died before marking the job
             with store.db.transaction():
                 ledger.reconcile(store, job.project_id, job.id, job.engine, 0.0, generation_id=paid.id,
@@ -325,10 +341,10 @@ class Runner:
                 table.mark_done(store, job.id, paid.id)
             return JobResult(table.get(store, job.id), cached=True)
         if job.kind == "text" and schema is None:
-            schema = gateway.load_schema(job.call["schema"])
-        request = gateway.REQUESTS[job.kind].model_validate(job.request)
+            schema = records.load_schema(job.call["schema"])
+        request = records.REQUESTS[job.kind].model_validate(job.request)
         project = prepared.project
-        inputs = {"prompt": gateway.rendered_prompt(job.kind, request), "job": job.id,
+        inputs = {"prompt": records.rendered_prompt(job.kind, request), "job": job.id,
                   "params": request.model_dump(mode="json", exclude={"prompt", "system", "context"})}
         with tracing.span(project, job.stage, job.engine, job.kind, inputs) as span:
             result = await self._execute(store, job, engine, request, schema, report, span.trace_id)
@@ -375,13 +391,13 @@ class Runner:
         latency = (time.perf_counter() - state.attempt_started) * 1000
 
         def record() -> JobResult:  # in a worker: media into the store, then one transaction
-            output, usage, value = gateway.job_output(store, job.kind, raw)
+            output, usage, value = records.job_output(store, job.kind, raw)
             with store.db.transaction():
                 if job.kind in ("image", "video"):  # checked in the attempt: this file need not be again
                     output_check.remember(store, output["sha256"], output_check.expect(job.kind, job.engine, request),
                                           None)
                 earlier = ledger.charged(store, job.id)
-                generation = gateway.record_job(store, job, usage=usage, latency_ms=latency, output=output,
+                generation = records.record_job(store, job, usage=usage, latency_ms=latency, output=output,
                                                 trace_id=trace_id, earlier_cost=earlier)
                 ledger.reconcile(store, job.project_id, job.id, job.engine,
                                  round((generation.actual_cost or 0.0) - earlier, 6),
@@ -395,11 +411,11 @@ class Runner:
                     trace_id: str | None) -> JobResult:
         """Record the failure at what the provider billed for it (most bill nothing)."""
         job = state.job
-        billed = billed_usage(exc, gateway.estimate_usage(job.kind, request, job.engine))
+        billed = billed_usage(exc, records.estimate_usage(job.kind, request, job.engine))
         latency = (time.perf_counter() - state.attempt_started) * 1000 if state.attempt_started else None
         with store.db.transaction():
             earlier = ledger.charged(store, job.id)
-            record = gateway.record_job(store, job, usage=billed, latency_ms=latency, error=describe(exc),
+            record = records.record_job(store, job, usage=billed, latency_ms=latency, error=describe(exc),
                                         trace_id=trace_id, earlier_cost=earlier)
             ledger.release(store, job.project_id, job.id, job.engine, note="failed")
             ledger.charge(store, job.project_id, job.id, job.engine, round((record.actual_cost or 0.0) - earlier, 6),
@@ -411,7 +427,7 @@ class Runner:
         """A try that failed but was billed (rare: most providers bill nothing for failures)."""
         from aiuteur.costs.prices import load_prices
 
-        cost = load_prices().cost(job.engine, billed_usage(exc, gateway.estimate_usage(job.kind, request, job.engine)))
+        cost = load_prices().cost(job.engine, billed_usage(exc, records.estimate_usage(job.kind, request, job.engine)))
         if cost > 0:
             ledger.charge(store, job.project_id, job.id, job.engine, cost, generation_id=None,
                           note=f"billed failed try: {describe(exc)[:200]}")
@@ -544,11 +560,12 @@ class Runner:
         return out
 
     def _check_cancelled(self, store: Store, job_id: str) -> None:
-        """In memory: every cancellation in this process raises the flag (`request_cancel`), and a
-        DuckDB workspace has no writer in another process; the row is read once per job."""
+        """A cancellation in this process raises the flag (`request_cancel`); one made by another
+        process (a second CLI, the studio, a notebook: any of them may write to the workspace) is
+        seen in the job's row, read here before each try and each poll."""
         with _lock:
             asked = job_id in _cancel_requested
-        if asked:
+        if asked or table.status_of(store, job_id) == "cancelled":
             raise JobCancelled(f"job {job_id} was cancelled", job_id=job_id)
 
     async def _sleep(self, job_id: str, seconds: float) -> None:

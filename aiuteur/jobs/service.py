@@ -18,7 +18,7 @@ from typing import Any, Coroutine, Iterator, Mapping, Sequence
 from pydantic import BaseModel
 
 from aiuteur.jobs.models import Job
-from aiuteur.jobs.runner import JobResult, ProgressFn, Runner
+from aiuteur.jobs.runner import JobResult, ProgressFn, Runner, cancel_jobs
 from aiuteur.store import Store
 
 _lock = threading.Lock()
@@ -112,7 +112,5 @@ def _collect(store: Store, ids: list[str], future: Future,
         sweep_after_jobs(store, ids)  # batch finished or failed -> history, toasts, hooks (never raises)
     except BaseException:
         if not future.done():
-            from aiuteur.jobs.control import cancel_jobs
-
             cancel_jobs(store, ids, note="the caller stopped waiting")
         raise

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 from aiuteur.continuity.matching import similarity
 from aiuteur.library.models import LibraryAsset, LibraryPayload, LibraryUsage
@@ -37,10 +36,10 @@ class LibraryInUse(LibraryError):
 
 # -- reading ------------------------------------------------------------------------------------
 def _entry(store: Store, library_id: str) -> dict:
-    rows = store.db.rows("SELECT * FROM library_assets WHERE id = ?", [library_id])
-    if not rows:
+    row = store.library_entry_row(library_id)
+    if row is None:
         raise LibraryError(f"the asset library has no entry {library_id!r} (search it: aiuteur library list)")
-    return rows[0]
+    return row
 
 
 def _asset(row: dict, version: dict) -> LibraryAsset:
@@ -54,10 +53,7 @@ def _asset(row: dict, version: dict) -> LibraryAsset:
 def get(store: Store, library_id: str, version: int | None = None) -> LibraryAsset:
     """An entry's newest version, or the one asked for."""
     row = _entry(store, library_id)
-    sql, params = "SELECT * FROM library_asset_versions WHERE asset_id = ?", [library_id]
-    if version is not None:
-        sql, params = sql + " AND number = ?", params + [version]
-    rows = store.db.rows(sql + " ORDER BY number DESC LIMIT 1", params)
+    rows = store.library_version_rows(library_id, version, newest=True)
     if not rows:
         raise LibraryError(f"library entry {library_id!r} ({row['name']}) has no version {version}")
     return _asset(row, rows[0])
@@ -66,7 +62,7 @@ def get(store: Store, library_id: str, version: int | None = None) -> LibraryAss
 def history(store: Store, library_id: str) -> list[LibraryAsset]:
     """Every version of an entry, oldest first."""
     row = _entry(store, library_id)
-    rows = store.db.rows("SELECT * FROM library_asset_versions WHERE asset_id = ? ORDER BY number", [library_id])
+    rows = store.library_version_rows(library_id)
     return [_asset(row, v) for v in rows]
 
 
@@ -76,17 +72,8 @@ def search(store: Store, text: str | None = None, *, kind: AssetKind | None = No
     Levenshtein >= 0.85), of `kind`, carrying `tag`; by name."""
     if kind is not None and kind not in KINDS:
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    sql = "SELECT * FROM library_assets WHERE 1 = 1"
-    params: list[Any] = []
-    if not include_deleted:
-        sql += " AND deleted_at IS NULL"
-    if kind:
-        sql += " AND kind = ?"
-        params.append(kind)
-    rows = store.db.rows(sql + " ORDER BY name, id", params)
-    heads = {r["asset_id"]: r for r in store.db.rows(
-        "SELECT v.* FROM library_asset_versions v JOIN (SELECT asset_id, max(number) AS n FROM library_asset_versions "
-        "GROUP BY asset_id) m ON m.asset_id = v.asset_id AND m.n = v.number")}
+    rows = store.library_entry_rows(kind=kind, include_deleted=include_deleted)
+    heads = store.library_newest_versions()
     wanted_tag = tag.strip().lower() if tag else None
     out = []
     for row in rows:
@@ -107,10 +94,7 @@ def _matches(text: str, asset: LibraryAsset) -> bool:
 
 def usage(store: Store, library_id: str) -> list[LibraryUsage]:
     """Every project master asset (on any branch) whose current version was copied from this entry."""
-    rows = store.db.rows(
-        "SELECT h.project_id, h.branch, h.artifact_key, v.number, v.payload, p.name AS project FROM heads h "
-        "JOIN versions v ON v.id = h.version_id JOIN projects p ON p.id = h.project_id "
-        "WHERE h.artifact_key LIKE 'asset/%' ORDER BY p.name, h.branch, h.artifact_key")
+    rows = store.asset_head_rows()
     out = []
     for row in rows:
         source = json.loads(row["payload"]).get("source") or {}
@@ -124,17 +108,10 @@ def usage(store: Store, library_id: str) -> list[LibraryUsage]:
 # -- writing ------------------------------------------------------------------------------------
 def _write_version(store: Store, library_id: str, payload: LibraryPayload, *, author: str, message: str,
                    source_project: str | None, source_version: str | None) -> int:
-    row = store.db.fetchone("SELECT coalesce(max(number), 0) FROM library_asset_versions WHERE asset_id = ?",
-                            [library_id])
-    number = int(row[0]) + 1 if row else 1
     data = payload.model_dump(mode="json")
-    now = utcnow()
-    store.db.execute("INSERT INTO library_asset_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [library_id, number, json.dumps(data), content_hash(data), source_project, source_version,
-                      author, message, now])
-    store.db.execute("UPDATE library_assets SET name = ?, tags = ?, updated_at = ? WHERE id = ?",
-                     [payload.name, json.dumps(payload.tags), now, library_id])
-    return number
+    return store.insert_library_version(library_id, json.dumps(data), content_hash(data), source_project=source_project,
+                                        source_version=source_version, author=author, message=message,
+                                        name=payload.name, tags_json=json.dumps(payload.tags), now=utcnow())
 
 
 def add(store: Store, payload: LibraryPayload, *, author: str = "user", message: str = "added",
@@ -143,8 +120,7 @@ def add(store: Store, payload: LibraryPayload, *, author: str = "user", message:
     library_id = f"lib_{uuid.uuid4().hex[:12]}"
     now = utcnow()
     with store.db.transaction():
-        store.db.execute("INSERT INTO library_assets VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                         [library_id, payload.name, payload.kind, json.dumps(payload.tags), now, now])
+        store.insert_library_entry(library_id, payload.name, payload.kind, json.dumps(payload.tags), now)
         _write_version(store, library_id, payload, author=author, message=message, source_project=source_project,
                        source_version=source_version)
     return get(store, library_id)
@@ -236,5 +212,5 @@ def delete(store: Store, library_id: str, *, author: str = "user") -> None:
     if row["deleted_at"] is not None:
         return
     with store.db.transaction():
-        store.db.execute("UPDATE library_assets SET deleted_at = ? WHERE id = ?", [utcnow(), library_id])
+        store.mark_library_entry_deleted(library_id, utcnow())
         store.audit(None, "library.delete", {"id": library_id, "name": row["name"], "author": author})

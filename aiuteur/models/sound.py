@@ -96,6 +96,7 @@ class SceneSound(BaseModel):
     effects: list[SpotEffect] = []
     music_mood: str = ""
     music_media: MediaRef | None = None
+    music_engine: str = "offline:score"  # what composed the cue (a paid one is bought once per mood and film)
 
 
 class Loudness(BaseModel):
@@ -148,6 +149,7 @@ class SoundSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     speech_engine: str = "offline:espeak"  # what new voices are cast on
+    music_engine: str = "offline:score"  # what composes each scene's cue (offline: the synthesised temp score)
     loudness: LoudnessStandard = "ebu-r128"
     true_peak_dbtp: float = Field(default=-1.0, le=0.0, ge=-9.0)
     mix_source: MixSource = "aiuteur"

@@ -44,7 +44,8 @@ How the text is read
    ``.TEXT``            forced scene heading (``.`` + letter/digit; ``..``
                         and ``...`` stay action)
    INT/EXT/EST/...      scene heading (INT, EXT, EST, INT./EXT, INT/EXT,
-                        I/E followed by ``.``, space or end; any case)
+                        EXT/INT, I/E, E/I followed by ``.``, space or end;
+                        any case: the one rule in :mod:`.headings`)
    ``... TO:``          transition (upper case, ends in ``TO:``)
    NAME                 character cue: no lower-case letter before the
                         first ``(``, at least one upper-case letter, and a
@@ -79,6 +80,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from .headings import INT_EXT_PREFIX
 from .model import Element, ElementType, FountainError, Screenplay
 
 __all__ = ["parse", "parse_block", "read_title_page"]
@@ -90,7 +92,7 @@ Line = str | None
 _SENTINEL = "\x00"  # safe: NUL is rejected in the input
 _BONEYARD = re.compile(r"/\*.*?\*/", re.DOTALL)
 _PAGE_BREAK = re.compile(r"^={3,}$")
-_HEADING_PREFIX = re.compile(r"^(?:INT\.?/EXT|I/E|INT|EXT|EST)(?:[.\s]|$)", re.IGNORECASE)
+_HEADING_PREFIX = INT_EXT_PREFIX  # the one INT/EXT rule for the library (aiuteur.screenplay.headings)
 _SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#$")
 # Title keys are short labels ("Title", "Draft date"): at most four words, so a
 # first action line such as "Steel enters the code on the keypad: 9765" is

@@ -37,16 +37,14 @@ import re
 from collections.abc import Sequence
 
 from .format import format_elements
+from .headings import split_int_ext
 from .layout import LINES_PER_PAGE, measure_lines
 from .model import Element, ElementType, FountainError, IntExt, SceneInfo, Screenplay
+from .names import character_name
 from .parse import is_forced_heading, split_scene_number
 
 __all__ = ["extract_scenes", "parse_heading", "normalize_character", "eighths_for_lines"]
 
-_PREFIX = re.compile(
-    r"^(?P<prefix>INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I\s*/\s*E|E\s*/\s*I|INT|EXT|EST)(?:\.|\s|$)\s*",
-    re.IGNORECASE,
-)
 _SEGMENT_SPLIT = re.compile(r"\s+(?:-+|\u2013|\u2014)\s+")
 _PARENS = re.compile(r"\([^)]*\)")
 
@@ -73,24 +71,13 @@ def parse_heading(heading: str) -> tuple[IntExt | None, str, str | None]:
     if is_forced_heading(text):
         text = text[1:]
     text, _ = split_scene_number(text)
-    int_ext: IntExt | None = None
-    match = _PREFIX.match(text)
-    if match:
-        int_ext = _normalise_prefix(match.group("prefix"))
-        text = text[match.end() :]
+    int_ext, text = split_int_ext(text)  # the one INT/EXT rule (aiuteur.screenplay.headings)
     segments = [seg for seg in (s.strip(" -\t") for s in _SEGMENT_SPLIT.split(text.strip())) if seg]
     time_of_day: str | None = None
     if len(segments) > 1 and _is_time(segments[-1]):
         time_of_day = " ".join(segments.pop().upper().split())
     location = " - ".join(" ".join(seg.split()) for seg in segments)
     return int_ext, location, time_of_day
-
-
-def _normalise_prefix(prefix: str) -> IntExt:
-    compact = re.sub(r"[\s.]", "", prefix.upper())
-    if "/" in compact:
-        return "INT/EXT"
-    return {"INT": "INT", "EXT": "EXT", "EST": "EST"}[compact]  # type: ignore[return-value]
 
 
 def _is_time(segment: str) -> bool:
@@ -102,15 +89,8 @@ def _is_time(segment: str) -> bool:
     )
 
 
-def normalize_character(cue: str) -> str:
-    """Cue text to a character name: no extension, ``@`` or ``^``; upper case.
-
-    ``"MOM (V.O.)"`` -> ``"MOM"``, ``"McCLANE"`` -> ``"MCCLANE"``.
-    """
-    name = cue.strip().removeprefix("@").removesuffix("^")
-    name = _PARENS.sub(" ", name)
-    name = name.split("(", 1)[0]  # unclosed extension
-    return " ".join(name.upper().split())
+#: cue text to a character name (the one normaliser: aiuteur.screenplay.names); kept under its old name
+normalize_character = character_name
 
 
 def eighths_for_lines(lines: int, lines_per_page: int = LINES_PER_PAGE) -> int:

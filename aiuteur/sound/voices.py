@@ -71,6 +71,12 @@ def default_voice(name: str, slug: str, description: str, *, engine: str, taken:
             pitch = max(-12.0, min(12.0, pitch + 2.0 * (len(taken) // len(choices))))
         return Voice(character=name, slug=slug, engine=engine, voice_id=voice_id, description=description,
                      pitch=pitch, pace=pace, audition_line=audition_line)
+    if provider in ("gemini", "elevenlabs"):
+        names = _paid_palette(provider)[sex]
+        free = [n for n in names if (n, 0.0) not in used]
+        voice_id = free[0] if free else names[len(taken) % len(names)]
+        return Voice(character=name, slug=slug, engine=engine, voice_id=voice_id, description=description,
+                     audition_line=audition_line)
     if provider == "openai":
         names = OPENAI_PALETTE[sex]
         free = [n for n in names if (n, 0.0) not in used]
@@ -95,7 +101,26 @@ def check_voice(voice: Voice) -> Voice:
         from aiuteur.sound.tts.openai import check_voice as check_openai
 
         check_openai(voice.voice_id)
+    elif provider == "gemini":
+        from aiuteur.sound.tts.gemini import check_voice as check_gemini
+
+        check_gemini(voice.voice_id)
+    elif provider == "elevenlabs":
+        from aiuteur.sound.tts.elevenlabs import check_voice as check_elevenlabs
+
+        check_elevenlabs(voice.voice_id)
     return voice
+
+
+def _paid_palette(provider: str) -> dict[str, list[str]]:
+    """Gemini's prebuilt voices or ElevenLabs' premade voice ids, by sex (no SDK import needed)."""
+    if provider == "gemini":
+        from aiuteur.sound.tts import gemini
+
+        return {"female": list(gemini.FEMALE_VOICES), "male": list(gemini.MALE_VOICES)}
+    from aiuteur.sound.tts import elevenlabs
+
+    return {"female": list(elevenlabs.FEMALE_VOICES.values()), "male": list(elevenlabs.MALE_VOICES.values())}
 
 
 @lru_cache(maxsize=32)

@@ -7,9 +7,11 @@ brings its stems and mix (`sound/dialogue.wav`, `effects.wav`, `music.wav`, `mix
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 from PIL import Image
@@ -93,18 +95,200 @@ def _save_sheet(store: Store, project: Project, film: Film, path: Path) -> None:
             images.append(img.convert("RGB"))
         labels.append(clip.shot_id)
     sheet = contact_sheet(images, labels)
-    tmp = path.with_name(path.name + ".part")
-    sheet.save(tmp, format="PNG")
-    os.replace(tmp, path)
+    _atomically(path, lambda tmp: sheet.save(tmp, format="PNG"))
+
+
+def _atomically(target: Path, write) -> None:
+    """`write(tmp)` then rename over `target`; a failure (a full disk) leaves no `.part` behind."""
+    tmp = target.with_name(target.name + ".part")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _copy(source: Path, target: Path) -> None:
-    tmp = target.with_name(target.name + ".part")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    _atomically(target, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    _atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# -- the delivery package (`aiuteur export`): see aiuteur/export/package.py and docs/delivery.md ---------
+EXPORT_ACTION = "delivery.export"  # the audit-log action export history is kept under
+
+
+class ExportRecord(BaseModel):
+    """One export, as the history shows it (kept in the store's audit log)."""
+
+    id: str
+    status: str  # "done" or "failed"
+    path: str
+    package: str | None = None
+    codec: str
+    resolution: str | None = None
+    handles: int | None = None
+    film_version: str
+    shots: int
+    frames: int
+    rate: str
+    formats: list[str] = []
+    skipped: dict[str, str] = {}
+    total_cost_usd: float = 0.0
+    error: str | None = None
+    started_at: str
+    finished_at: str
+
+
+def package_cut(store: Store, project: Project, *, extras: bool = True):
+    """The current film as a `PackageCut`: each shot's video version, the model, prompt hash and
+    cost of the call that made it, the sound stems the film was mixed from, the film itself and
+    (with `extras`) the script and storyboard sheet.
+
+    Rates: a clip's length in the cut is the film's (`FilmClip.frames`, at the film's rate) when the
+    clip is at the film's rate; a clip generated at another rate is conformed whole, so its length
+    is its duration at the film's rate."""
+    from aiuteur.export.encode import probe_stream
+    from aiuteur.export.package import PackageCut, PackageShot
+    from aiuteur.stages import video as video_stage
+
+    film_version = require(store, project, FILM, locked=False)
+    film = film_version.model(Film)
+    generations = {g.id: g for g in store.generations(project.id)}
+    shots = []
+    for clip in film.clips:
+        version = require(store, project, video_stage.key(clip.shot_id), locked=False)
+        source = store.media_path(clip.media)
+        info = probe_stream(source)
+        source_rate = float(info.fps) if info.fps else float(film.fps)
+        same_rate = abs(source_rate - film.fps) < 1e-6
+        cut_frames = clip.frames if same_rate else round(info.frames * film.fps / source_rate)
+        generation = generations.get(version.generation_id or "")
+        prompt_key = f"shot/{clip.shot_id}/prompt"
+        prompt = next((v for v in map(store.version, version.inputs) if v.artifact_key == prompt_key), None)
+        shots.append(PackageShot(
+            shot_id=clip.shot_id, scene_number=clip.scene, scene_heading=clip.heading, source=source.resolve(),
+            source_frames=info.frames, source_rate=source_rate, cut_frames=cut_frames, version_id=version.id,
+            version_number=version.number, model=generation.model if generation else None,
+            engine=generation.engine if generation else None,
+            prompt_hash=(hashlib.sha256(generation.rendered_prompt.encode()).hexdigest() if generation
+                         else prompt.content_hash if prompt else None),
+            cost_usd=(generation.actual_cost if generation.actual_cost is not None else generation.estimated_cost)
+            if generation else None,
+            source_sha256=clip.media.sha256,
+            ids={"video_version": version.id, **({"prompt_version": prompt.id} if prompt else {}),
+                 **({"generation_id": generation.id} if generation else {})}))
+    stems: dict[str, Path] = {}
+    mix = None
+    metadata = {"project_id": project.id, "project": project.name, "film_version": film_version.id,
+                "film_sha256": film.media.sha256, "branch": store.current_branch(project)}
+    mixed = sound_stage.film_sound(store, film_version)
+    if mixed is not None:
+        stems = {name: store.media_path(ref).resolve() for name, ref in mixed[1].stems.items()}
+        mix = store.media_path(mixed[1].mix).resolve()
+        metadata["sound_version"] = mixed[0].id
+    extra_files: dict[str, Path] = {}
+    if extras:
+        scratch = Path(tempfile.mkdtemp(prefix="aiuteur-extras-"))
+        script = require(store, project, "script").model(MasterScript)
+        _write_text(scratch / "script.fountain", script.fountain)
+        _save_sheet(store, project, film, scratch / "storyboard.png")
+        extra_files = {"script.fountain": scratch / "script.fountain", "storyboard.png": scratch / "storyboard.png"}
+    return PackageCut(title=project.config.title or project.name, rate=float(film.fps), shots=shots, stems=stems,
+                      mix=mix, film=store.media_path(film.media).resolve(), extras=extra_files, metadata=metadata)
+
+
+def export_project(store: Store, project: Project, to: Path, *, codec: str = "h264", resolution: str | None = None,
+                   handles: int | None = None, formats: list[str] | None = None, progress=None):
+    """Make the delivery package of the project's current film (a new `<Title>_v###` folder in
+    `to`, or the zip `to`), and record it in the export history, failed or not."""
+    from aiuteur.export.package import PackageOptions, write_package
+
+    started = _now()
+    options = PackageOptions(codec=codec, resolution=resolution, handles=handles, formats=formats)
+    cut = None
+    try:
+        cut = package_cut(store, project)
+        result = write_package(cut, Path(to), options, progress=progress)
+    except Exception as exc:
+        _record_export(store, project, ExportRecord(
+            id=f"exp_{uuid.uuid4().hex[:12]}", status="failed", path=str(to), codec=codec, resolution=resolution,
+            handles=handles, film_version=cut.metadata["film_version"] if cut else "", shots=len(cut.shots) if cut else 0,
+            frames=cut.frames if cut else 0, rate=str(cut.rate) if cut else "", error=f"{type(exc).__name__}: {exc}",
+            started_at=started, finished_at=_now()))
+        raise
+    finally:
+        if cut is not None:
+            for extra in cut.extras.values():
+                shutil.rmtree(extra.parent, ignore_errors=True)
+    manifest = result.manifest
+    _record_export(store, project, ExportRecord(
+        id=f"exp_{uuid.uuid4().hex[:12]}", status="done", path=str(result.path), package=result.name, codec=codec,
+        resolution=resolution, handles=handles, film_version=manifest["film_version"], shots=len(manifest["shots"]),
+        frames=manifest["frames"], rate=manifest["rate"], formats=list(result.timelines), skipped=result.skipped,
+        total_cost_usd=manifest["total_cost_usd"], started_at=started, finished_at=_now()))
+    return result
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _record_export(store: Store, project: Project, record: ExportRecord) -> None:
+    store.audit(project.id, EXPORT_ACTION, record.model_dump(mode="json"))
+
+
+def export_history(store: Store, project: Project) -> list[ExportRecord]:
+    """Every export of the project, oldest first, including failed ones."""
+    return [ExportRecord.model_validate(entry.detail) for entry in store.audit_log(project.id, action=EXPORT_ACTION)
+            if entry.action == EXPORT_ACTION]
+
+
+class ExportJob:
+    """An export running in a background thread: `progress` (the latest step), `done`, `wait()`.
+
+    What Panel's Export button and a notebook use; the CLI runs `export_project` in the
+    foreground with a progress bar. The thread only encodes and writes files; its one store write
+    (the history record) goes through the store's lock."""
+
+    def __init__(self, store: Store, project: Project, to: Path, **options) -> None:
+        import threading
+
+        self.id = f"exj_{uuid.uuid4().hex[:12]}"
+        self.progress = None
+        self.result = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(store, project, Path(to)), kwargs=options,
+                                        name=f"aiuteur-export-{self.id}", daemon=True)
+        self._thread.start()
+
+    def _run(self, store: Store, project: Project, to: Path, **options) -> None:
+        try:
+            self.result = export_project(store, project, to, progress=self._tell, **options)
+        except BaseException as exc:  # noqa: BLE001 — kept for wait() to raise in the caller
+            self.error = exc
+
+    def _tell(self, step) -> None:
+        self.progress = step
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None):
+        """The `PackageResult`; raises what the export raised."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"export {self.id} still running after {timeout} s")
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def start_export(store: Store, project: Project, to: Path, **options) -> ExportJob:
+    """Start `export_project` in the background and return its job (progress, wait)."""
+    return ExportJob(store, project, to, **options)

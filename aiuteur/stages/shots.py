@@ -67,6 +67,14 @@ def scenes(store: Store, project: Project) -> list[int]:
     return [s.number for s in require(store, project, "script", locked=False).model(MasterScript).scenes]
 
 
+def all_shots(store: Store, project: Project) -> list[Shot]:
+    """Every shot of the film in cut order (each scene's current shot list). Stages 9-12 read it."""
+    out: list[Shot] = []
+    for scene in scenes(store, project):
+        out.extend(require(store, project, key(scene)).model(ShotList).shots)
+    return out
+
+
 def scene_info(store: Store, project: Project, scene: int) -> SceneInfo:
     script = require(store, project, "script", locked=False).model(MasterScript)
     info = next((s for s in script.scenes if s.number == scene), None)

@@ -39,6 +39,7 @@ from aiuteur.models.sound import (
 )
 from aiuteur.models.story import MasterScript
 from aiuteur.models.versions import Version
+from aiuteur.screenplay.headings import split_int_ext
 from aiuteur.sound import ambience, effects, music, treatments
 from aiuteur.sound import mix as mixing
 from aiuteur.sound.audio import RATE, decode, decode_file, fade, rms_db, trim_silence, wav_bytes
@@ -100,6 +101,7 @@ def set_settings(store: Store, project: Project, *, author: str = "user", **chan
         from aiuteur.engines.registry import provider_of
 
         provider_of("speech", updated.speech_engine)
+        provider_of("music", updated.music_engine)
     except ValueError as exc:
         raise StageError(f"cannot change the sound settings: {exc}") from exc
     said = ", ".join(f"{k}={v}" for k, v in changes.items() if v is not None) or "unchanged"
@@ -206,44 +208,94 @@ def _commit_take(store: Store, project: Project, plan: _LinePlan, engine_id: str
 
 def scene_beds(store: Store, project: Project) -> tuple[list[Version], int]:
     """Every scene's ambience, spot effects and temp score; (versions, how many were made now).
-    A place sounds the same in every scene set there, and a mood's cue is made once per film."""
+    A place sounds the same in every scene set there, and a mood's cue is made once per film:
+    synthesised offline, or — when the sound settings name a music model — composed by it through
+    the gateway (one budget admission for the film's new moods, each cue paid once)."""
     out, made = [], 0
     memo: dict = {}
     made_media: dict[tuple, MediaRef] = {}
     tonic = music.key_of(project.config.title)
+    current = settings(store, project)
+    music_engine = current.music_engine if current.music else "offline:score"  # no music in the mix: buy none
 
     def once(params: tuple, make: Callable[[], np.ndarray]) -> MediaRef:
         if params not in made_media:
             made_media[params] = store.put_media(wav_bytes(make()), "audio/wav")
         return made_media[params]
 
+    todo = []
     for scene in shots_stage.scenes(store, project):
         shots_version = require(store, project, shots_stage.key(scene), locked=False)
         head = store.head(project, scene_key(scene))
-        if head is not None and store.staleness(head, memo).status == "fresh" and _beds_present(store, head):
+        if (head is not None and store.staleness(head, memo).status == "fresh" and _beds_present(store, head)
+                and head.model(SceneSound).music_engine == music_engine):
             out.append(head)
             continue
         shot_list = shots_version.model(ShotList)
         action = " ".join(s.action for s in shot_list.shots)
+        todo.append((scene, shots_version, shot_list, action,
+                     music.mood_for(project.config.tone, shot_list.heading, action)))
+        out.append(None)
+    composed = _composed_cues(store, project, music_engine, sorted({t[4] for t in todo}), [t[1] for t in todo])
+    fresh = iter(todo)
+    for index, version in enumerate(out):
+        if version is not None:
+            continue
+        scene, shots_version, shot_list, action, mood = next(fresh)
         layers = ambience.layers_for(shot_list.heading, action)
         interior = layers[:1] == ["room"]
         place = (_place(shot_list.heading), tuple(layers), interior)
         bed = once(("ambience", *place), lambda: ambience.bed(layers, _seed(*place), interior=interior))
-        mood = music.mood_for(project.config.tone, shot_list.heading, action)
-        score = once(("music", mood, tonic), lambda: music.bed(mood, tonic, _seed(mood, project.config.title)))
+        if mood in composed:
+            score, generation_id = composed[mood]
+        else:
+            score = once(("music", mood, tonic), lambda: music.bed(mood, tonic, _seed(mood, project.config.title)))
+            generation_id = None
         spots = [e for shot in shot_list.shots
                  for e in effects.effects_for(shot.shot_id, f"{shot.action} {_sound_note(shot)}", shot.duration)]
         payload = SceneSound(scene=scene, heading=shot_list.heading, seconds=round(shot_list.duration, 3),
-                             ambience=layers, ambience_media=bed, effects=spots, music_mood=mood, music_media=score)
-        out.append(store.commit_if_changed(project, scene_key(scene), payload, inputs=[shots_version],
-                                           message=f"scene {scene} sound: {', '.join(layers)}; {mood} score"))
+                             ambience=layers, ambience_media=bed, effects=spots, music_mood=mood, music_media=score,
+                             music_engine=music_engine)
+        out[index] = store.commit_if_changed(project, scene_key(scene), payload, inputs=[shots_version],
+                                             generation_id=generation_id,
+                                             message=f"scene {scene} sound: {', '.join(layers)}; {mood} score")
         made += 1
-    return out, made
+    return out, made  # type: ignore[return-value]
+
+
+def _composed_cues(store: Store, project: Project, engine_id: str, moods: list[str],
+                   inputs: list[Version]) -> dict[str, tuple[MediaRef, str]]:
+    """Each mood's cue from a paid music model: mood -> (the cue, its generation id). Empty for the
+    offline score (synthesised in `scene_beds`, no generation to record). The requests name only
+    the mood and the film's tone, so a mood heard in several scenes is bought once, and a re-run
+    buys nothing (the gateway's cache)."""
+    from aiuteur.engines.gateway import generate_musics
+    from aiuteur.engines.protocols import MusicRequest
+    from aiuteur.engines.registry import is_local
+    from aiuteur.sound.composers import music_prompt
+
+    if not moods or is_local(engine_id):
+        return {}
+    engine = get_engine("music", engine_id)
+    call = Call(project, "sound", load_template("music"), inputs)
+    requests = [(call, MusicRequest(prompt=music_prompt(mood, project.config.tone), context={"mood": mood})) for mood in moods]
+    out: dict[str, tuple[MediaRef, str]] = {}
+    failures: dict[str, EngineError] = {}
+    for item in generate_musics(store, requests, engine):
+        if item.error is not None or item.outcome is None:
+            failures[moods[item.index]] = item.error or EngineError("no result")
+        else:
+            out[moods[item.index]] = (item.value, item.outcome.generation_id)
+    if failures:
+        mood, first = next(iter(failures.items()))
+        raise SoundBatchFailed(f"{len(failures)} of {len(moods)} music cues could not be composed on {engine_id} "
+                               f"(the others are kept), e.g. the {mood} cue: {first}", failures)
+    return out
 
 
 def _place(heading: str) -> str:
     """The place a heading names, without INT/EXT and time of day: 'INT. LIGHTHOUSE - NIGHT' -> 'LIGHTHOUSE'."""
-    body = re.sub(r"^\s*(INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I/E|INT|EXT)\.?\s*", "", heading.upper())
+    body = split_int_ext(heading)[1].upper()  # the library's one INT/EXT rule
     return body.split(" - ")[0].strip()
 
 
@@ -259,6 +311,77 @@ def _beds_present(store: Store, version: Version) -> bool:
 
 def _seed(*parts: object) -> int:
     return int(hashlib.sha256(repr(parts).encode()).hexdigest()[:8], 16)
+
+
+# -- the video prompt's audio section (stage 9) ---------------------------------------------------
+#: how a treated line is heard, in the words a video model is given
+_HEARD = {"radio": "heard over a radio, thin and crackling; no lip-sync", "phone": "heard over a phone; no lip-sync",
+          "vo": "voice-over, not spoken on screen; no lip-sync", "os": "off screen, from a little way off; no lip-sync",
+          "on_screen": "on screen, lips in sync"}
+
+
+def audio_section(store: Store, project: Project, shot: Shot) -> str:
+    """The `[AUDIO]` section of a shot's video prompt: who speaks in which voice and how the line
+    is heard (the voice map), the spot effects and the ambience the mix gives the shot, and no
+    music (the score is the mix's). A video model that makes sound (Veo 3.x, Gemini Omni) then
+    makes the sound the film will have; one that does not ignores it."""
+    return audio_sections(store, project, shot.scene).get(shot.shot_id) or _describe_audio(shot, None, "", [], {})
+
+
+def audio_sections(store: Store, project: Project, scene: int) -> dict[str, str]:
+    """Every shot's `[AUDIO]` section in a scene, shot id -> text, reading the scene, the script and
+    the voices once. Only a voice's *description* is used, not its engine, id, pitch or pace:
+    recasting a voice on another engine or moving its pitch changes no video prompt (and so no
+    clip); a new description reaches the prompt the next time stage 9 assembles it."""
+    shots_version = require(store, project, shots_stage.key(scene), locked=False)
+    shot_list = shots_version.model(ShotList)
+    script_version = store.head(project, "script")
+    extensions: dict[str, str] = {}
+    if script_version is not None:
+        for info in script_version.model(MasterScript).scenes:
+            if info.number == scene:
+                extensions = treatments.cue_extensions(info.text)
+    described = {name: v.model(Voice).description for name, v in voices.all_voices(store, project).items()}
+    action = " ".join(s.action for s in shot_list.shots)
+    layers = ambience.layers_for(shot_list.heading, action)
+    return {shot.shot_id: _describe_audio(shot, extensions, shot_list.heading, layers, described)
+            for shot in shot_list.shots}
+
+
+def _voice_words(name: str, description: str) -> str:
+    """A voice as a video model can use it: whose voice (a woman's, a man's) and who they are, from
+    the voice's description ('Elsa: aging lighthouse keeper. ...' -> "a woman's voice; aging
+    lighthouse keeper")."""
+    from aiuteur.sound.voices import guess_sex
+
+    who = re.split(r"[.;]", description.split(":", 1)[-1])[0].strip()
+    sex = guess_sex(name, description)
+    kind = {"female": "a woman's voice", "male": "a man's voice"}.get(sex or "", "a voice of its own")
+    return f"{kind}; {who}" if who else kind
+
+
+def _describe_audio(shot: Shot, extensions: dict[str, str] | None, heading: str, layers: list[str],
+                    described: dict[str, str]) -> str:
+    parts = []
+    if shot.dialogue is not None and shot.dialogue.line.strip():
+        speaker = shot.dialogue.speaker
+        treatment = treatments.treatment_of((extensions or {}).get(speaker), shot.dialogue.parenthetical)
+        parts.append(f"Dialogue: {speaker} speaks the line ({_voice_words(speaker, described.get(speaker, ''))}), "
+                     f"{_HEARD[treatment]}.")
+    spots = effects.effects_for(shot.shot_id, f"{shot.action} {_sound_note(shot)}", shot.duration)
+    if spots:
+        parts.append("Effects: " + ", ".join(f"{e.name} at {e.at:g} s" for e in spots) + ".")
+    note = _sound_note(shot).strip()
+    if note:
+        parts.append(f"Sound: {note.rstrip('.')}.")
+    if layers:
+        inside = layers[:1] == ["room"]
+        outside = [layer for layer in layers if layer != "room"]
+        bed = ("room tone" + (f", {', '.join(outside)} heard through the walls" if outside else "")) if inside \
+            else ", ".join("open air" if layer == "air" else layer for layer in layers)
+        parts.append(f"Ambience: {bed}.")
+    parts.append("No music (the score is added in the mix).")
+    return " ".join(parts)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -475,6 +598,6 @@ def write_stems(store: Store, sound: FilmSound, folder: Path) -> dict[str, Path]
     return out
 
 
-__all__ = ["LINE_PREFIX", "MIX", "SCENE_PREFIX", "SETTINGS", "STEM_NAMES", "SoundBatchFailed", "SoundReport",
+__all__ = ["LINE_PREFIX", "MIX", "audio_section", "audio_sections", "SCENE_PREFIX", "SETTINGS", "STEM_NAMES", "SoundBatchFailed", "SoundReport",
            "film_audio", "film_sound", "fit_problems", "generate", "has_sound", "line_fits", "line_key", "lines",
            "scene_beds", "scene_key", "scene_sounds", "set_settings", "settings", "speak_lines", "summary", "write_stems"]

@@ -29,8 +29,7 @@ class StageStatus(BaseModel):
 
 def project_status(store: Store, project: Project) -> list[StageStatus]:
     heads = store.heads(project)
-    counts = dict(store.db.fetchall(
-        "SELECT artifact_key, count(*) FROM versions WHERE project_id = ? GROUP BY artifact_key", [project.id]))
+    counts = store.version_counts(project)
     memo: dict[str, Staleness] = {}
     grouped: dict[str, list] = {s.slug: [] for s in STAGES}
     for key, version in heads.items():

@@ -70,7 +70,8 @@ def check_change(store: Store, project: Project, key: str, *, branch: str | None
         raise BranchRequired(
             f"{key} has {'locked ' if locked_only else ''}work made from it on branch "
             f"{store.current_branch(project)!r} ({labels}); changing it would leave that work stale, so "
-            f"make the change on a new branch: pass branch='NAME' and a message (CLI: --branch NAME -m MSG)"
+            f"make the change on a new branch: pass branch='NAME' and a message (CLI: aiuteur branch "
+            f"{project.name} new NAME -m MSG, then run again)"
         )
 
 

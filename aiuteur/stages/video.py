@@ -20,17 +20,17 @@ from aiuteur.engines.gateway import Call, already_paid, generate_video, generate
 from aiuteur.engines.protocols import EngineError, VideoRequest
 from aiuteur.engines.registry import Engines
 from aiuteur.engines.templates import load_template
-from aiuteur.models.media import Film, FilmClip, MediaRef, ShotFrames, ShotVideo
-from aiuteur.models.project import Project, frame_size
-from aiuteur.models.prompts import ShotPrompt
+from aiuteur.models.media import Film, FilmClip, MediaRef, ShotVideo
+from aiuteur.models.project import Project
 from aiuteur.models.shots import Shot
 from aiuteur.models.story import MasterScript
 from aiuteur.models.versions import Version
 from aiuteur.render import concat_clips, probe
-from aiuteur.stages import frames as frames_stage
-from aiuteur.stages import prompts as prompts_stage
 from aiuteur.stages import sound as sound_stage
-from aiuteur.stages.confirm import KEY as CONFIRMATION, all_shots
+from aiuteur.stages.clip_requests import approval_scope, unpaid_shots  # re-exported: stage 12's own names
+from aiuteur.stages.clip_requests import clip_request as _request
+from aiuteur.stages.confirm import KEY as CONFIRMATION
+from aiuteur.stages.shots import all_shots
 from aiuteur.stages.gates import require
 from aiuteur.store import Store
 
@@ -50,11 +50,6 @@ def key(shot_id: str) -> str:
     return f"shot/{shot_id}/video"
 
 
-def approval_scope(confirmation: Version, shot_id: str) -> str:
-    """The approval a stage-11 confirmation gives one shot's clip (see `confirm.confirm`)."""
-    return f"{confirmation.id}/{shot_id}"
-
-
 @dataclass(frozen=True)
 class _Plan:
     shot: Shot
@@ -69,31 +64,6 @@ def _plan(store: Store, project: Project, shot: Shot, confirmation: Version, see
     call = Call(project, "video", load_template("video"), [prompt_version, frames_version, confirmation],
                 approval=approval_scope(confirmation, shot.shot_id))
     return _Plan(shot, call, request, prompt_version, frames_version)
-
-
-def _request(store: Store, project: Project, shot: Shot, seed: int) -> tuple[VideoRequest, Version, Version]:
-    prompt_version = require(store, project, prompts_stage.key(shot.shot_id), locked=False)
-    frames_version = require(store, project, frames_stage.key(shot.shot_id), locked=False)
-    frames = frames_version.model(ShotFrames)
-    width, height = frame_size(project.config.aspect_ratio)
-    request = VideoRequest(
-        prompt=prompt_version.model(ShotPrompt).video_prompt, duration=shot.duration, fps=project.config.fps,
-        width=width, height=height, start_frame=store.media_path(frames.start), end_frame=store.media_path(frames.end),
-        context={"camera_move": shot.camera_move,
-                 "subtitle": f"{shot.dialogue.speaker}: {shot.dialogue.line}" if shot.dialogue else None},
-        seed=seed,
-    )
-    return request, prompt_version, frames_version
-
-
-def unpaid_shots(store: Store, project: Project, video_engine_id: str, *, seed: int = 0) -> list[Shot]:
-    """The shots whose clip on this engine is not paid for yet: what running the stage would buy."""
-    out = []
-    for shot in all_shots(store, project):
-        request, _, _ = _request(store, project, shot, seed)
-        if already_paid(store, "video", idempotency_key(video_engine_id, "video", request)) is None:
-            out.append(shot)
-    return out
 
 
 def _commit(store: Store, project: Project, plan: _Plan, ref: MediaRef, generation_id: str,

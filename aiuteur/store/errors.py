@@ -27,3 +27,37 @@ class VersionNotFound(StoreError):
 
 class BranchError(StoreError):
     pass
+
+
+class WorkspaceBusy(StoreError):
+    """A DuckDB workspace stayed locked by another process for longer than the wait allows."""
+
+
+class WriteConflict(StoreError):
+    """Another writer changed the same rows at the same moment; nothing of this write was kept.
+    Retryable: read again and repeat the change (`aiuteur.store.retry_on_conflict` does that)."""
+
+    retryable = True
+
+
+class HeadMoved(WriteConflict):
+    """The head this change was based on moved under it (another person committed or rolled back
+    first). Nothing was written: read the new head and decide again."""
+
+
+def retry_on_conflict(change, *, attempts: int = 8, pause_s: float = 0.01):
+    """Run `change()` (a function that reads what it needs and writes) again when it lost a race to
+    another writer (`WriteConflict`, e.g. `HeadMoved`), up to `attempts` times with a short random
+    pause; the last conflict is raised as it is. Call it outside any `transaction()`: a conflict
+    ends the whole transaction, so the retry must start a new one."""
+    import random
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return change()
+        except WriteConflict:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause_s * (1 + attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")

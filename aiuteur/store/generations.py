@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from pydantic import BaseModel
 
@@ -60,6 +60,24 @@ class GenerationsMixin:
             [idempotency_key],
         )
         return _record(rows[0]) if rows else None
+
+    def fulfilled_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` have a successful generation — one query per 500 keys, so a batch of 64
+        (or a re-run of one) does not ask 64 times."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            rows = self.db.fetchall(
+                f"SELECT DISTINCT idempotency_key FROM generations WHERE status = 'ok' "
+                f"AND idempotency_key IN ({', '.join('?' for _ in chunk)})", chunk)
+            found.update(r[0] for r in rows)
+        return found
+
+    def generation_engines(self, project_id: str, kind: str) -> dict[str, str]:
+        """generation id -> engine of a project's successful generations of one kind (e.g. video)."""
+        return dict(self.db.fetchall("SELECT id, engine FROM generations WHERE project_id = ? AND status = 'ok' "
+                                     "AND kind = ?", [project_id, kind]))
 
     def generations(self, project_id: str, *, stage: str | None = None) -> list[GenerationRecord]:
         sql = "SELECT * FROM generations WHERE project_id = ?"

@@ -43,13 +43,24 @@ class MediaMixin:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         ref = MediaRef(sha256=sha, path=rel, mime=mime, width=width, height=height, duration=duration, frames=frames)
-        with self.db.transaction():
-            if self.db.fetchone("SELECT 1 FROM media WHERE sha256 = ?", [sha]) is None:
-                self.db.execute(
-                    "INSERT INTO media VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [sha, rel, mime, width, height, duration, frames, len(data), utcnow()],
-                )
+        if self.db.fetchone("SELECT 1 FROM media WHERE sha256 = ?", [sha]) is None:
+            self.db.execute(  # two writers storing the same bytes at once: the first row stands
+                "INSERT INTO media (sha256, path, mime, width, height, duration, frames, bytes, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [sha, rel, mime, width, height, duration, frames, len(data), utcnow()],
+            )
         return ref
+
+    def remember_output_check(self, sha256: str, expectation: str, problem: str | None) -> None:
+        """Keep a verdict on a media file (the first one for a file and expectation stands)."""
+        self.db.execute("INSERT INTO output_checks (sha256, expectation, problem, checked_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT DO NOTHING", [sha256, expectation, problem, utcnow()])
+
+    def output_check(self, sha256: str, expectation: str) -> tuple[bool, str | None]:
+        """(checked?, problem) for a media file and an expectation."""
+        row = self.db.fetchone("SELECT problem FROM output_checks WHERE sha256 = ? AND expectation = ?",
+                               [sha256, expectation])
+        return (row is not None, row[0] if row else None)
 
     def put_media_file(self, path: Path, mime: str, **meta) -> MediaRef:
         ref = self.put_media(Path(path).read_bytes(), mime, **meta)

@@ -114,7 +114,10 @@ class NotesMixin:
         return [RetakeLink(**r) for r in self.db.rows(sql + " ORDER BY created_at, version_number", params)]
 
     def note_event(self, note: ReviewNote, action: str, detail: dict[str, Any], author: str) -> None:
-        """Append one event to a note's history."""
+        """Append one event to a note's history, and the change to the audit log (the same transaction
+        when the caller has one)."""
         self.db.execute("INSERT INTO review_note_events VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [f"nev_{uuid.uuid4().hex[:12]}", note.project_id, note.id, action,
                          json.dumps(detail, default=str, sort_keys=True), author, utcnow()])
+        self.audit(note.project_id, f"note.{action}", {"note": note.id, "note_author": author,  # type: ignore[attr-defined]
+                                                       **{k: v for k, v in detail.items() if k != "note"}})

@@ -6,7 +6,6 @@ at most `MAX_NAME_CHARS`. `name_for_title` turns a title into a name a person ca
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 import uuid
 
@@ -72,16 +71,28 @@ class ProjectsMixin:
         return [self._project(row) for row in self.db.rows("SELECT * FROM projects ORDER BY created_at")]
 
     def get_project(self, name_or_id: str | Project) -> Project:
-        """A project by its name or its id; the error lists what exists."""
+        """A project by its name, its id, or the title it was created with (`aiuteur new "Lantern
+        Keepers"` then `aiuteur run "Lantern Keepers"`); a name or id wins over a title, and a title
+        matches with case and spacing ignored. The error lists what exists, or, when several
+        projects share the title, those projects (name them by name or id)."""
         if isinstance(name_or_id, Project):
             name_or_id = name_or_id.id
         require_type(name_or_id, str, "project (a name, an id or a Project)")
         safe_text(name_or_id, "project", multiline=False)
         row = self._project_row(name_or_id)
-        if row is None:
-            known = ", ".join(p.name for p in self.list_projects()) or "none yet"
-            raise ProjectNotFound(f"no project {name_or_id!r} in {self.db.path} (projects: {known})")
-        return self._project(row)
+        if row is not None:
+            return self._project(row)
+        every = self.list_projects()
+        wanted = " ".join(name_or_id.split()).casefold()
+        titled = [p for p in every if " ".join(p.config.title.split()).casefold() == wanted] if wanted else []
+        if len(titled) == 1:
+            return titled[0]
+        if titled:
+            listed = ", ".join(f"{p.name} ({p.id})" for p in titled)
+            raise ProjectNotFound(f"{len(titled)} projects in {self.db.path} have the title {name_or_id!r}: "
+                                  f"{listed}; name one by its name or id")
+        known = ", ".join(p.name for p in every) or "none yet"
+        raise ProjectNotFound(f"no project {name_or_id!r} in {self.db.path} (projects: {known})")
 
     def rename_project(self, name_or_id: str | Project, new_name: str) -> Project:
         project = self.get_project(name_or_id)
@@ -118,14 +129,9 @@ class ProjectsMixin:
     def _project_tables(self) -> list[str]:
         """Every table with a `project_id` column (later migrations add some), except the audit log."""
         rows = self.db.fetchall(
-            "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'project_id'")
+            "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'project_id' "
+            "AND table_schema = current_schema()")
         return sorted(name for (name,) in rows if name != "audit_log")
-
-    def audit(self, project_id: str | None, action: str, detail: dict) -> None:
-        self.db.execute(
-            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
-            [f"aud_{uuid.uuid4().hex[:12]}", project_id, action, json.dumps(detail, default=str), utcnow()],
-        )
 
     def _project_row(self, name_or_id: str) -> dict | None:
         rows = self.db.rows("SELECT * FROM projects WHERE id = ? OR name = ?", [name_or_id, name_or_id])

@@ -10,9 +10,17 @@ from pydantic import BaseModel
 from aiuteur.models.project import Project
 from aiuteur.models.versions import Staleness, Version
 from aiuteur.store.database import Database, utcnow
-from aiuteur.store.errors import BranchError, VersionNotFound
+from aiuteur.store.errors import BranchError, HeadMoved, VersionNotFound, WriteConflict
 from aiuteur.store.hashing import content_hash, short_id
 from aiuteur.validate import BadInput, check_name, safe_text
+
+
+#: "any head": `expected_head` not given (None means "no head yet")
+ANY_HEAD: object = object()
+
+
+def _head_id(expected: "Version | str | None") -> str | None:
+    return expected.id if isinstance(expected, Version) else expected
 
 
 def branch_name(name: str) -> str:
@@ -40,11 +48,31 @@ class VersionsMixin:
         generation_id: str | None = None,
         author: str = "aiuteur",
         message: str = "",
+        expected_head: "Version | str | None | object" = ANY_HEAD,
     ) -> Version:
-        """Write a new version of `artifact_key` and move the branch head to it (one transaction)."""
+        """Write a new version of `artifact_key` and move the branch head to it (one transaction).
+
+        `expected_head`: the head this change was made from (a version, an id, or None for "none
+        yet"); when the head is another by now, `HeadMoved` and nothing is written. Without it, a
+        concurrent writer that moved the head first (PostgreSQL) is also `HeadMoved`: the version
+        numbers and the head move are checked in the same transaction, never overwritten."""
         branch = self.current_branch(project)
+        try:
+            return self._commit(project, artifact_key, payload, branch, kind=kind, inputs=inputs, status=status,
+                                generation_id=generation_id, author=author, message=message,
+                                expected_head=expected_head)
+        except HeadMoved:
+            raise
+        except WriteConflict as exc:
+            raise HeadMoved(f"{artifact_key} of project {project.name!r} got a new version from another writer "
+                            "at the same moment; nothing was written: read the new head and try again") from exc
+
+    def _commit(self, project: Project, artifact_key: str, payload: BaseModel, branch: str, *, kind, inputs,
+                status, generation_id, author, message, expected_head) -> Version:
         with self.db.transaction():
             parent = self.head(project, artifact_key, branch=branch)
+            if expected_head is not ANY_HEAD:
+                self._check_expected(project, artifact_key, parent, expected_head)  # type: ignore[arg-type]
             row = self.db.fetchone(
                 "SELECT coalesce(max(number), 0) FROM versions WHERE project_id = ? AND artifact_key = ?",
                 [project.id, artifact_key],
@@ -77,8 +105,23 @@ class VersionsMixin:
                     version.created_at,
                 ],
             )
-            self._move_head(project, branch, artifact_key, parent, version, message or f"new {status} version")
+            self._move_head(project, branch, artifact_key, parent, version, message or f"new {status} version",
+                            audit=False)
+            self.audit(project.id, "version.commit", {  # type: ignore[attr-defined]
+                "artifact_key": artifact_key, "version": version.id, "number": number, "status": status,
+                "branch": branch, "old_head": parent.id if parent else None, "version_author": author,
+                "message": message})
         return version
+
+    @staticmethod
+    def _check_expected(project: Project, artifact_key: str, current: Version | None,
+                        expected: "Version | str | None") -> None:
+        want = _head_id(expected)
+        have = current.id if current else None
+        if want != have:
+            raise HeadMoved(f"{artifact_key} of project {project.name!r} moved to "
+                            f"{current.label if current else 'nothing'} since you read it ({want or 'no head'}); "
+                            "nothing was written: look at the new head and try again")
 
     def commit_if_changed(self, project: Project, artifact_key: str, payload: BaseModel, *,
                           inputs: Iterable[Version | str] = (), **kwargs) -> Version:
@@ -101,26 +144,49 @@ class VersionsMixin:
             generation_id=head.generation_id, author=author, message=message or "locked",
         )
 
-    def set_head(self, project: Project, artifact_key: str, version_id: str, reason: str) -> Version:
-        """Point the head back at an existing version (rollback); logged like every move."""
+    def set_head(self, project: Project, artifact_key: str, version_id: str, reason: str, *,
+                 expected_head: "Version | str | None | object" = ANY_HEAD) -> Version:
+        """Point the head back at an existing version (rollback); logged like every move.
+        `expected_head` as in `commit`: a head moved since is `HeadMoved`, nothing changed."""
         version = self.version(version_id)
         if version.artifact_key != artifact_key or version.project_id != project.id:
             raise VersionNotFound(f"{version_id} is not a version of {artifact_key}")
         branch = self.current_branch(project)
-        with self.db.transaction():
-            self._move_head(project, branch, artifact_key, self.head(project, artifact_key), version, reason)
+        try:
+            with self.db.transaction():
+                current = self.head(project, artifact_key, branch=branch)
+                if expected_head is not ANY_HEAD:
+                    self._check_expected(project, artifact_key, current, expected_head)  # type: ignore[arg-type]
+                self._move_head(project, branch, artifact_key, current, version, reason)
+        except HeadMoved:
+            raise
+        except WriteConflict as exc:
+            raise HeadMoved(f"the head of {artifact_key} of project {project.name!r} was moved by another writer at "
+                            "the same moment; nothing changed: look at the new head and try again") from exc
         return version
 
-    def _move_head(self, project: Project, branch: str, key: str, old: Version | None, new: Version, reason: str) -> None:
+    def _move_head(self, project: Project, branch: str, key: str, old: Version | None, new: Version, reason: str,
+                   *, audit: bool = True) -> None:
+        """Compare-and-set: the head moves only from `old` (what this transaction read). Another
+        writer's move in between is `HeadMoved`, so no move is ever lost; every move is logged."""
         now = utcnow()
-        self.db.execute(
-            "DELETE FROM heads WHERE project_id = ? AND branch = ? AND artifact_key = ?", [project.id, branch, key]
-        )
-        self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?, ?)", [project.id, branch, key, new.id, now])
+        if old is None:
+            self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?, ?)", [project.id, branch, key, new.id, now])
+        else:
+            moved = self.db.execute(
+                "UPDATE heads SET version_id = ?, updated_at = ? "
+                "WHERE project_id = ? AND branch = ? AND artifact_key = ? AND version_id = ?",
+                [new.id, now, project.id, branch, key, old.id])
+            if moved == 0:
+                raise HeadMoved(f"the head of {key} of project {project.name!r} moved under this change "
+                                f"(it was {old.label}); nothing was written: read it again and retry")
         self.db.execute(
             "INSERT INTO head_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [f"mov_{uuid.uuid4().hex[:12]}", project.id, branch, key, old.id if old else None, new.id, reason, now],
         )
+        if audit:
+            self.audit(project.id, "head.move", {"artifact_key": key, "branch": branch,  # type: ignore[attr-defined]
+                                                 "old": old.id if old else None, "new": new.id, "reason": reason})
 
     # -- reading -------------------------------------------------------------------------------
     def version(self, version_id: str) -> Version:
@@ -135,6 +201,16 @@ class VersionsMixin:
                 raise VersionNotFound(f"no version {version_id!r}")
             cache[version_id] = _version(rows[0])
         return cache[version_id]
+
+    def remember(self, versions: Iterable[Version]) -> None:
+        """Put versions already read (e.g. a `heads` listing) in `version`'s cache, so checking the
+        staleness of hundreds of them does not read each again one query at a time."""
+        cache: dict[str, Version] | None = self.__dict__.get("_version_cache")
+        if cache is None:
+            cache = self.__dict__["_version_cache"] = {}
+            self.db.rollback_hooks.append(cache.clear)  # ids are reused after a rollback
+        for version in versions:
+            cache.setdefault(version.id, version)
 
     def _head_index(self, project_id: str, branch: str) -> dict[str, tuple[str, str, int]]:
         """artifact key -> (version id, content hash, number) of every head on a branch, in one query."""
@@ -165,6 +241,16 @@ class VersionsMixin:
             [project.id, branch or self.current_branch(project), prefix.replace("%", r"\%") + "%"],
         )
         return {row["artifact_key"]: _version(row) for row in rows}
+
+    def version_keys(self, project: Project) -> dict[str, tuple[str, str]]:
+        """version id -> (artifact key, content hash) of every version of a project, in one query."""
+        return {vid: (key, chash) for vid, key, chash in self.db.fetchall(
+            "SELECT id, artifact_key, content_hash FROM versions WHERE project_id = ?", [project.id])}
+
+    def version_counts(self, project: Project) -> dict[str, int]:
+        """How many versions each artifact key has (on every branch)."""
+        return {key: int(n) for key, n in self.db.fetchall(
+            "SELECT artifact_key, count(*) FROM versions WHERE project_id = ? GROUP BY artifact_key", [project.id])}
 
     def history(self, project: Project, artifact_key: str) -> list[Version]:
         rows = self.db.rows(

@@ -15,6 +15,7 @@ from typing import Any
 import param
 
 from aiuteur.engines.config import engines_for
+from aiuteur.errors import not_yet_errors, user_errors
 from aiuteur.models.assets import AssetSet, ContinuityRisk, HubOverview, SceneDependencies
 from aiuteur.models.shots import Rearview, ShotList, ShotProblem
 from aiuteur.models.states import AssetTimeline
@@ -74,7 +75,7 @@ class ProductionModel(param.Parameterized):
         try:
             with open_store(self.workspace) as store:
                 result = action(store)
-        except Exception as exc:  # the page shows the reason the library gave
+        except user_errors() as exc:  # the page shows the reason the library gave
             self.message = f"{label} failed: {exc}"
             return None
         if changes:
@@ -88,7 +89,7 @@ class ProductionModel(param.Parameterized):
         try:
             with open_store(self.workspace) as store:
                 return action(store, store.get_project(self.project))
-        except Exception:  # a view shows "nothing yet"; actions report their errors in `message`
+        except not_yet_errors():  # a view shows "nothing yet"; actions report their errors in `message`
             return default
 
     def _project(self, store):
@@ -173,7 +174,7 @@ class ProductionModel(param.Parameterized):
         try:
             with open_store(self.workspace) as store:
                 return read(store)
-        except Exception as exc:
+        except user_errors() as exc:
             self.message = f"library search failed: {exc}"
             return []
 

@@ -34,6 +34,9 @@ class SoundModel(param.Parameterized):
     audition_path = param.String(default="", doc="The last audition's WAV, for the player")
     scene = param.Integer(default=0, doc="The scene being played (0: none)")
     revision = param.Integer(default=0, doc="Bumped when voices or sound change, to redraw tables")
+    music_engine = param.String(default="offline:score", doc="What composes each scene's cue")
+    mix_source = param.Selector(default="aiuteur", objects=["aiuteur", "video", "both"],
+                                doc="Our stems, the video model's own sound, or both")
     message = param.String(default="")
 
     def voice_rows(self) -> list[dict[str, Any]]:
@@ -149,6 +152,35 @@ class SoundModel(param.Parameterized):
         mono = audio.mean(axis=1)
         part = mono[: len(mono) // step * step].reshape(-1, step).mean(axis=1)  # averaging: a plain low-pass first
         return (np.clip(part, -1, 1) * 32767).astype(np.int16), PREVIEW_RATE
+
+    def engine_choices(self, kind: str) -> list[str]:
+        """The engine ids of a kind ("speech", "music") the registry knows, for the page's menus."""
+        from aiuteur.engines.registry import registered
+
+        return [engine_id for provider in registered(kind) for engine_id in provider.ids()]
+
+    def load_settings(self) -> None:
+        """The project's sound settings into the fields (music engine, mix source)."""
+        if not self.studio.project:
+            return
+        with open_store(self.studio.workspace) as store:
+            current = sound.settings(store, store.get_project(self.studio.project))
+        self.param.update(music_engine=current.music_engine, mix_source=current.mix_source)
+
+    def save_settings(self) -> bool:
+        """Write the music engine and mix source (checked first); the next *Make sound* uses them."""
+        if not self._ready():
+            return False
+        try:
+            with open_store(self.studio.workspace) as store:
+                sound.set_settings(store, store.get_project(self.studio.project), author=self.studio.author,
+                                   music_engine=self.music_engine, mix_source=self.mix_source)
+        except (StageError, StoreError, ValueError) as exc:
+            self.message = str(exc)
+            return False
+        self.message = f"sound settings: music {self.music_engine}, mix source {self.mix_source}"
+        self.revision += 1
+        return True
 
     def _ready(self) -> bool:
         if not self.studio.project:

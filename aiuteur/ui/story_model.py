@@ -15,6 +15,7 @@ import param
 
 from aiuteur.engines.config import engines_for
 from aiuteur.engines.registry import Engines
+from aiuteur.errors import user_errors
 from aiuteur.ingest import StagedFile, read_source
 from aiuteur.models.project import ProjectConfig
 from aiuteur.models.story import BeatSheet, MasterScript, TreatmentSet
@@ -46,7 +47,7 @@ class StoryModel(param.Parameterized):
         try:
             with open_store(self.workspace) as store:
                 result = action(store)
-        except Exception as exc:  # the page shows the reason (file or field named by the library)
+        except user_errors() as exc:  # the page shows the reason (file or field named by the library)
             self.message = f"{label} failed: {exc}"
             return None
         self.revision += 1

@@ -37,8 +37,10 @@ class StudioApp:
         return pn.widgets.Select.from_param(self.model.param.project, name="Project")
 
     def timeline(self) -> pn.viewable.Viewable:
-        return pn.pane.HTML(pn.bind(lambda _: stage_timeline_html(self.model), self.model.param.project),
-                            sizing_mode="stretch_width")
+        """Redrawn whenever the workspace changes (`store_revision`), from whatever process changed it."""
+        return pn.pane.HTML(pn.bind(lambda *_: stage_timeline_html(self.model), self.model.param.project,
+                                    self.model.param.store_revision), sizing_mode="stretch_width",
+                            css_classes=["aiuteur-stage-timeline"])
 
     def review(self) -> pn.viewable.Viewable:
         """The review page: the player with the shots and the notes beside it. A click on a shot or a
@@ -46,12 +48,18 @@ class StudioApp:
         (confirm category, go to stage, retake, approve, state, assign) act on it."""
         m = self.model
         player = pn.pane.Video(None, width=640, loop=False, autoplay=False, css_classes=["aiuteur-player"])
-        no_film = pn.pane.Markdown("No film yet: run the pipeline to stage 12.")
+        from aiuteur.ui.pages.pipeline import run_controls
+
+        no_film = pn.Column(pn.pane.Markdown("No film yet: run the pipeline to stage 12."),
+                            run_controls(m, "review", until=12, label="Run the pipeline to stage 12"))
 
         def load(*_):
             path = m.film_path()
-            player.object, player.visible, no_film.visible = (str(path) if path else None), path is not None, path is None
-        m.param.watch(load, ["project", "notes_revision"])
+            wanted = str(path) if path else None
+            if player.object != wanted:  # a redraw for an unrelated change leaves the player where it is
+                player.object = wanted
+            player.visible, no_film.visible = path is not None, path is None
+        m.param.watch(load, ["project", "notes_revision", "store_revision"])
         load()
         # the player's time and the model's playhead follow each other (the model seeks, the person plays).
         # A paused player that reports another time just after a seek (a film still loading starts at 0)
@@ -90,8 +98,8 @@ class StudioApp:
         def refresh_notes(*_):
             note_table.value = pd.DataFrame(m.note_rows(), columns=["id", "timecode", "shot", "category", "stage",
                                                                     "state", "author", "assignee", "note"])
-        m.param.watch(refresh_shots, ["project", "notes_revision"])
-        m.param.watch(refresh_notes, ["project", "notes_revision", "notes_state"])
+        m.param.watch(refresh_shots, ["project", "notes_revision", "store_revision"])
+        m.param.watch(refresh_notes, ["project", "notes_revision", "notes_state", "store_revision"])
         refresh_shots()
         refresh_notes()
         shot_table.on_click(lambda e: e.row is not None and m.seek_to_shot(str(shot_table.value.iloc[e.row]["shot"])))
@@ -158,8 +166,8 @@ class StudioApp:
                                 f'{html.escape(detail["clip"])}<br>{pictures}<br><small>{html.escape(detail["prompt"])}'
                                 f'</small></div>', sizing_mode="stretch_width")
         save.on_click(lambda _: m.edit_video_prompt(shot_now(), prompt.value))
-        return pn.Column(pn.bind(body, m.param.focus_shot, m.param.project, m.param.notes_revision), prompt, save,
-                         sizing_mode="stretch_width")
+        return pn.Column(pn.bind(body, m.param.focus_shot, m.param.project, m.param.notes_revision,
+                                 m.param.store_revision), prompt, save, sizing_mode="stretch_width")
 
     def page(self) -> pn.template.BaseTemplate:
         """The served page (panel_apps/studio.py)."""
@@ -172,11 +180,56 @@ class StudioApp:
                 tabs.active = titles.index(event.new)
         self.model.param.watch(open_page, "focus_page")
         self._toasts()
+        self._keep_true()
+        from aiuteur.ui.pages.pipeline import run_controls
+
         return pn.template.FastListTemplate(
             title="aiuteur studio",
-            sidebar=[self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`")],
-            main=[tabs],
+            sidebar=[self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`"),
+                     pn.pane.Markdown("**Run stages 5-12**"), run_controls(self.model, "sidebar", compact=True)],
+            main=[self.confirmation_dialog(), tabs],
         )
+
+    def confirmation_dialog(self) -> pn.viewable.Viewable:
+        """The dialog an action that would make locked or finished work stale opens first: what it
+        invalidates (versions, shots, money already spent on them), Confirm or Cancel."""
+        m = self.model
+        confirm = pn.widgets.Button(name="Confirm: go ahead", button_type="danger", css_classes=["aiuteur-confirm"])
+        confirm.on_click(lambda _: m.confirm_pending())
+        cancel = pn.widgets.Button(name="Cancel", css_classes=["aiuteur-cancel"])
+        cancel.on_click(lambda _: m.cancel_pending())
+
+        def body(pending):
+            if not pending:
+                return pn.pane.HTML("")
+            items = "".join(f"<li>{html.escape(v)}</li>" for v in pending["versions"][:40])
+            more = f"<li>... and {len(pending['versions']) - 40} more</li>" if len(pending["versions"]) > 40 else ""
+            return pn.pane.HTML(
+                f'<div class="aiuteur-invalidation"><h3>{html.escape(pending["label"])}: confirm first</h3>'
+                f'<p class="aiuteur-invalidation-summary">{html.escape(pending["summary"])}</p>'
+                f'<p>Shots: {html.escape(", ".join(pending["shots"]) or "none")}<br>'
+                f'Already spent on them: <b>${pending["spent_usd"]:.2f}</b></p>'
+                f'<details><summary>Versions that turn stale ({len(pending["versions"])})</summary><ul>{items}{more}'
+                f'</ul></details></div>', sizing_mode="stretch_width")
+        dialog = pn.Modal(pn.bind(body, m.param.pending), pn.Row(confirm, cancel), open=False,
+                          show_close_button=False, background_close=False, width=620)
+
+        def show(*_):
+            dialog.open = bool(m.pending)
+        m.param.watch(show, "pending")
+        return pn.Column(dialog, pn.pane.Str(m.param.pending_message, css_classes=["aiuteur-pending-message"]),
+                         sizing_mode="stretch_width")
+
+    def _keep_true(self, every_ms: int = 1000) -> None:
+        """Every page shows the store as it is: each tick takes a run's progress and, when the workspace
+        file changed (an action here, the CLI, a notebook), bumps `store_revision` so the pages re-read.
+        The check is a `stat` of the file (no lock taken); while a run writes, redraws are spaced."""
+        def tick():
+            runner = self.model.pipeline
+            running = runner.poll()
+            self.model.check_store(min_interval=5.0 if running else 0.0)
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.add_periodic_callback(tick, period=every_ms)
 
     def _toasts(self, every_ms: int = 20_000) -> None:
         """Show notifications (jobs finished or failed, budget warnings, notes assigned) as toasts:
@@ -205,4 +258,5 @@ class StudioApp:
 
     def panel(self) -> pn.viewable.Viewable:
         """The same parts without a page template, for notebooks."""
-        return pn.Column(self.project_picker(), pn.Row(pn.Column("### Stages", self.timeline(), width=420), self.review()))
+        return pn.Column(self.project_picker(), self.confirmation_dialog(),
+                         pn.Row(pn.Column("### Stages", self.timeline(), width=420), self.review()))

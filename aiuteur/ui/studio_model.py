@@ -5,9 +5,10 @@ file lock while a person looks at a page and the CLI can run beside it.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import param
 
@@ -40,10 +41,22 @@ class StudioModel(param.Parameterized):
     focus_scene = param.Integer(default=0, doc="The scene 'Go to stage' opened (0: none)")
     notes_revision = param.Integer(default=0, doc="Bumped when notes change, to redraw lists")
     message = param.String(default="")
+    store_revision = param.Integer(default=0, doc="Bumped when the workspace changed — from a page, the CLI or a "
+                                                  "notebook — so every page reads the store again")
+    pending = param.Dict(default=None, allow_None=True,
+                         doc="An action waiting for the person's yes: {label, summary, versions, shots, spent_usd}; "
+                             "confirm_pending() runs it, cancel_pending() drops it")
+    pending_message = param.String(default="", doc="What became of the last confirmed or cancelled action")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        self._stamp: tuple | None = None
+        self._stamped_at = 0.0
+        self._pending_call: Callable[[bool], Any] | None = None
+        self._pending_done: Callable[[Any], str] | None = None
+        self._pipeline = None
         self.refresh()
+        self._stamp = self.store_stamp()
 
     def refresh(self) -> None:
         """Reload the project list from the workspace."""
@@ -52,6 +65,84 @@ class StudioModel(param.Parameterized):
         self.param.project.objects = names
         if self.project not in names:
             self.project = None
+
+    # -- the studio stays true ------------------------------------------------------------------
+    def store_stamp(self) -> tuple:
+        """The workspace file and its write-ahead log, by size and modification time: any commit from
+        any process changes it, and reading it takes no lock (a CLI command beside the studio is never
+        kept waiting by this check)."""
+        from aiuteur.store import change_stamp  # a file's stat, or a PostgreSQL server's write position
+
+        return change_stamp(self.workspace)
+
+    def check_store(self, *, min_interval: float = 0.0) -> bool:
+        """Bump `store_revision` (every page re-reads) when the workspace changed since the last look;
+        called after each action and from the page's periodic callback. `min_interval` (seconds) spaces
+        the redraws while something keeps writing (a run in progress). A workspace another process
+        holds is looked at again next time, so no change is missed."""
+        stamp = self.store_stamp()
+        if stamp == self._stamp or time.monotonic() - self._stamped_at < min_interval:
+            return False
+        try:
+            self.refresh()
+        except StoreError:
+            return False  # busy (a CLI command holds it): try again on the next tick
+        self._stamp, self._stamped_at = stamp, time.monotonic()
+        self.store_revision += 1
+        return True
+
+    @property
+    def pipeline(self):
+        """The one run of stages 5-12 this studio drives (`aiuteur.ui.pipeline_model.PipelineModel`):
+        shared by the Run page, the sidebar and the "run stage N" buttons on other pages."""
+        if self._pipeline is None:
+            from aiuteur.ui.pipeline_model import PipelineModel
+
+            self._pipeline = PipelineModel(studio=self)
+        return self._pipeline
+
+    def ask_first(self, label: str, act: Callable[..., Any], *, done: Callable[[Any], str] | None = None) -> Any:
+        """Run `act(store, project, confirm_invalidation)` unconfirmed. When the library answers that
+        it would make locked or finished work stale (`InvalidationNeedsConfirmation`), nothing is done:
+        the preview waits in `pending` (the page shows it in a dialog) until `confirm_pending()` runs
+        the same call confirmed, or `cancel_pending()` drops it. Returns the result, or None."""
+        from aiuteur.stages.gate_actions import InvalidationNeedsConfirmation
+
+        def call(confirmed: bool) -> Any:
+            return self._act(label, lambda store, project: act(store, project, confirmed), raising=(
+                InvalidationNeedsConfirmation,))
+
+        try:
+            result = call(False)
+        except InvalidationNeedsConfirmation as asked:
+            preview = asked.preview
+            self._pending_call, self._pending_done = call, done
+            self.pending = {"label": label, "summary": preview.summary(), "spent_usd": preview.spent_usd,
+                            "shots": list(preview.shots),
+                            "versions": [f"{v.key} v{v.number} ({v.status})" for v in preview.versions]}
+            self.pending_message = ""
+            return None
+        if result is not None and done is not None:
+            self.message = done(result)
+        return result
+
+    def confirm_pending(self) -> Any:
+        """The person said yes in the dialog: run the waiting action, confirmed."""
+        call, done, label = self._pending_call, self._pending_done, (self.pending or {}).get("label", "")
+        self._pending_call, self._pending_done, self.pending = None, None, None
+        if call is None:
+            self.pending_message = "nothing waits for a confirmation"
+            return None
+        result = call(True)
+        if result is not None and done is not None:
+            self.message = done(result)
+        self.pending_message = (self.message if done else f"{label}: done") if result is not None else self.message
+        return result
+
+    def cancel_pending(self) -> None:
+        label = (self.pending or {}).get("label", "")
+        self._pending_call, self._pending_done, self.pending = None, None, None
+        self.pending_message = f"{label}: cancelled, nothing changed" if label else ""
 
     def stages(self) -> list[StageStatus]:
         if not self.project:
@@ -165,18 +256,22 @@ class StudioModel(param.Parameterized):
     def categories(self) -> list[str]:
         return review.load_routes().categories
 
-    def _act(self, label: str, action) -> Any:
-        """Run a review action on the open workspace; a refusal becomes the message, nothing else is caught."""
+    def _act(self, label: str, action, *, raising: tuple[type[BaseException], ...] = ()) -> Any:
+        """Run a review action on the open workspace; a refusal becomes the message, nothing else is
+        caught (`raising`: refusals the caller handles itself, e.g. a confirmation to ask for)."""
         if not self.project:
             self.message = "pick a project first"
             return None
         try:
             with open_store(self.workspace) as store:
                 result = action(store, store.get_project(self.project))
+        except raising:
+            raise
         except (review.ReviewError, StageError, StoreError, EngineError, ValueError) as exc:
             self.message = f"{label}: {exc}"
             return None
         self.notes_revision += 1
+        self.check_store()
         return result
 
     def add_note(self) -> ReviewNote | None:
@@ -302,13 +397,15 @@ class StudioModel(param.Parameterized):
             }
 
     def edit_video_prompt(self, shot_id: str, text: str) -> bool:
-        """A person's fix at stage 9: the shot's video prompt, as a new edited version."""
+        """A person's fix at stage 9: the shot's video prompt, as a new edited version. Its clip was made
+        from the old prompt, so the studio's dialog asks first (what turns stale, what it cost)."""
         from aiuteur.stages import prompts
 
-        version = self._act("prompt not saved", lambda store, project: prompts.edit(
-            store, project, shot_id, video_prompt=text, author=self.author))
-        if version is not None:
-            self.message = f"{version.label} saved: re-run stage 11 (confirmation), then Retake"
+        version = self.ask_first(f"edit {shot_id}'s video prompt", lambda store, project, ok: prompts.edit(
+            store, project, shot_id, video_prompt=text, author=self.author, confirm_invalidation=ok),
+            done=lambda v: f"{v.label} saved: re-run stage 11 (confirmation), then Retake")
+        if version is None and self.pending:
+            self.message = f"{shot_id}: its frames or clip were made from this prompt; confirm in the dialog"
         return version is not None
 
     def poll_notifications(self, after: datetime | None = None) -> list[Notification]:

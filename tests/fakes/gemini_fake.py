@@ -340,6 +340,10 @@ class GeminiFake(FakeProvider):
     # -- Gemini Omni through the Interactions API ---------------------------------------------
     def _interactions_create(self, request: Recorded) -> Any:
         body = request.json or {}
+        from tests.fakes.sound_fakes import AUDIO_MODELS, audio_interaction  # Gemini TTS and Lyria
+
+        if body.get("model") in AUDIO_MODELS:
+            return audio_interaction(self, request)
         response_format = body.get("response_format") or {}
         formats = response_format if isinstance(response_format, list) else [response_format]
         video = next((f for f in formats if f.get("type") == "video"), None)

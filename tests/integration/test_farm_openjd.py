@@ -95,13 +95,13 @@ def test_job_template_steps_tasks_and_dependencies(tmp_path):
 
 @pytest.mark.slow
 def test_a_40_shot_render_on_openjd_matches_the_local_render(tmp_path):
-    local_store, local = _start(tmp_path / "local.duckdb")
+    local_store, local = _start(tmp_path / "local.duckdb", minutes=3.0)
     run(local_store, local, auto_lock=True)
     local_clips = _clip_hashes(local_store, local)
     local_store.close()
     assert len(local_clips) >= 40, f"the sample idea gave {len(local_clips)} shots: raise target_minutes"
 
-    store, project = _start(tmp_path / "farm.duckdb")
+    store, project = _start(tmp_path / "farm.duckdb", minutes=3.0)
     run(store, project, until="prompts", auto_lock=True)
     engines = engines_for(store, project)
     first = job_bundle(plan(store, project, engines), tmp_path / "frames-job", workspace=str(store.path),

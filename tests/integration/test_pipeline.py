@@ -12,7 +12,7 @@ from PIL import Image
 from aiuteur import Engines, open_store, project_status, run
 from aiuteur.export import read_back, summarize_cut
 from aiuteur.models.media import Film, ShotFrames
-from aiuteur.models.project import frame_size
+from aiuteur.models.project import output_size
 from aiuteur.models.shots import ShotList
 from aiuteur.render import character_look
 from aiuteur.stages import prompts, video
@@ -59,7 +59,7 @@ def test_frames_are_storyboards_of_the_right_size_with_consistent_characters(dem
     workspace, _, _ = demo_run
     with open_store(workspace) as store:
         project = store.get_project("lighthouse")
-        size = frame_size(project.config.aspect_ratio)
+        size = output_size(project.config)
         seen = 0
         for scene_key, version in store.heads(project, "scene/").items():
             if not scene_key.endswith("/shots"):
@@ -106,7 +106,7 @@ def test_a_retake_regenerates_one_shot_and_rebuilds_the_film(demo_run):
         project = store.get_project("lighthouse")
         target = all_shots(store, project)[3].shot_id
         old_film = store.head(project, video.FILM)
-        prompts.edit(store, project, target, video_prompt="A slower, colder take. " + "x")
+        prompts.edit(store, project, target, video_prompt="A slower, colder take. " + "x", confirm_invalidation=True)
         assert store.staleness(store.head(project, "confirmation")).status == "stale"
         assert store.staleness(old_film).status == "stale"
         videos_before = store.db.fetchone("SELECT count(*) FROM generations WHERE kind = 'video'")[0]

@@ -259,3 +259,58 @@ def test_crossfade_zero_cuts_between_poses_without_a_double_exposure(frames, tmp
         to_start, to_end = np.abs(frame - start).mean(), np.abs(frame - end).mean()
         assert min(to_start, to_end) < 4, (to_start, to_end)
     assert np.abs(decoded[0] - start).mean() < 4 and np.abs(decoded[-1] - end).mean() < 4
+
+
+@pytest.fixture(scope="module")
+def panels_1080p(tmp_path_factory) -> tuple[Path, Path]:
+    """A start and an end panel of a shot at 1080p, with a caption in the panel's caption band."""
+    root = tmp_path_factory.mktemp("hd")
+    kw = dict(width=1920, height=1080, int_ext="EXT", time_of_day="DUSK", location="Harbour pier",
+              shot_type="two-shot", characters=["Elsa", "Tom"], title="SC010_SH0010",
+              caption="ELSA goes through a careful routine before the lamp is lit.")
+    return (save_image(render_frame(FrameSpec(**kw)), root / "start.png"),
+            save_image(render_frame(FrameSpec(**kw, moment="end")), root / "end.png"))
+
+
+def test_at_1080p_a_push_in_never_crops_the_caption_and_never_double_exposes(panels_1080p, tmp_path):
+    """The offline engine's action shot at 1080p: the caption band held still, pose A then pose B."""
+    from PIL import Image
+
+    from aiuteur.render import caption_band_height
+    from aiuteur.render.camera import camera_at, moved
+
+    band = caption_band_height(1920, 1080)
+    out = render_clip(*panels_1080p, tmp_path / "hd.mp4", duration=0.5, fps=24, camera_move="push in",
+                      caption_band=band, crossfade=0.0)
+    info = probe(out)
+    assert (info.width, info.height, info.frames) == (1920, 1080, 12)
+    decoded = decode(out)
+    start, end = (np.asarray(Image.open(p).convert("RGB"), dtype=float) for p in panels_1080p)
+    h = 1080
+    for i, frame in enumerate(decoded):  # the caption is the pose's own, untouched, in every frame
+        pose = start if i < 6 else end
+        assert np.abs(frame[h - band + 2:].astype(float) - pose[h - band + 2:]).mean() < 4, i  # h264 at crf 20
+    assert np.abs(decoded[-1][: h - band].astype(int) - decoded[0][: h - band].astype(int)).mean() > 2  # it moved
+    a, b = Image.open(panels_1080p[0]).convert("RGB"), Image.open(panels_1080p[1]).convert("RGB")
+    for i in (0, 5, 6, 11):  # each frame is one pose under the camera, never a mix of both
+        camera = camera_at("push_in", i / 11, i / 24, (0.0,) * 5)
+        to_a = np.abs(decoded[i].astype(float) - np.asarray(moved(a, camera, band), dtype=float)).mean()
+        to_b = np.abs(decoded[i].astype(float) - np.asarray(moved(b, camera, band), dtype=float)).mean()
+        assert min(to_a, to_b) < 3 and max(to_a, to_b) > 2 * min(to_a, to_b) + 1, (i, to_a, to_b)
+
+
+def test_at_1080p_a_dialogue_band_covers_the_caption_in_every_frame(panels_1080p, tmp_path):
+    from aiuteur.render import caption_band_height
+
+    band = round(caption_band_height(1920, 1080) * 1.25)
+    out = render_clip(*panels_1080p, tmp_path / "line.mp4", duration=0.5, fps=24, camera_move="pan left",
+                      subtitle="ELSA: The lamp has not gone out in forty years.", subtitle_band=band,
+                      caption_band=caption_band_height(1920, 1080), crossfade=0.0)
+    decoded = decode(out)
+    h = 1080
+    first = decoded[0][h - band:].astype(int)
+    for frame in decoded:
+        assert np.abs(frame[h - band:].astype(int) - first).mean() < 1  # the band never moves
+        assert frame[h - band + 2:, :8].max() < 40  # and is opaque (its dark colour at the left edge)
+    assert (first > 200).sum() > 500  # with the line's text in it
+    assert np.abs(decoded[-1][: h - band].astype(int) - decoded[0][: h - band].astype(int)).mean() > 2

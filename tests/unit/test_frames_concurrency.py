@@ -1,5 +1,8 @@
 """Stage 10 makes frames that do not wait for each other at the same time — and asks for exactly
-what one shot at a time would ask for (the same requests, keys and references), paying once."""
+what one shot at a time would ask for (the same requests, keys and references), paying once.
+
+A shot waits only on itself (its end frame takes its start frame as a reference) and, where it
+continues the shot before (`frames.continues`), on that shot's end frame."""
 from __future__ import annotations
 
 import dataclasses
@@ -58,13 +61,19 @@ def test_scenes_run_side_by_side_and_ask_what_one_at_a_time_asks(workspace, tmp_
     assert order == [frames.key(s.shot_id) for n in scenes
                      for s in store.require_head(project, shots.key(n)).model(ShotList).shots]  # cut order
 
-    # each shot (after a scene's first) refers to the end frame of the shot before it: continuity is kept
+    # a shot that continues the one before refers to its end frame; the others do not wait for it;
+    # every end frame refers to its own shot's start frame first
     for n in scenes:
         shot_list = store.require_head(project, shots.key(n)).model(ShotList)
         for before, shot in zip(shot_list.shots, shot_list.shots[1:]):
             end = store.media_path(store.require_head(project, frames.key(before.shot_id)).model(ShotFrames).end)
             asked = [r for r in engine.calls if r.context["title"] == shot.shot_id]
-            assert len(asked) == 2 and all(r.references[-1] == end for r in asked)
+            assert len(asked) == 2
+            assert all((r.references[-1] == end) == frames.continues(before, shot) for r in asked)
+        for shot in shot_list.shots:
+            start = store.media_path(store.require_head(project, frames.key(shot.shot_id)).model(ShotFrames).start)
+            [end_request] = [r for r in engine.calls if r.context["title"] == shot.shot_id and r.context["moment"] == "end"]
+            assert end_request.references[0] == start
 
     again = ScriptedEngine(IMAGE)
     frames.generate_scenes(store, project, dataclasses.replace(Engines.offline(), image=again), scenes)
@@ -73,7 +82,7 @@ def test_scenes_run_side_by_side_and_ask_what_one_at_a_time_asks(workspace, tmp_
     one_store, one_project, _ = prepared(workspace, tmp_path / "b")
     one, _, one_keys = made(one_store, one_project, scenes, workers=1)
     assert one_keys == keys  # scene by scene, the very same requests
-    assert one.peak == 2  # a shot's start and end frame still go together
+    assert one.peak == 1  # one chain at a time: a shot's end frame waits for its start frame
     store.close()
     one_store.close()
 
@@ -92,10 +101,12 @@ def test_a_failed_frame_stops_new_shots_keeps_finished_ones_and_raises_it(worksp
     store.close()
 
 
-def test_one_scene_at_a_time_is_still_one_call(workspace, tmp_path):
+def test_one_scene_runs_its_independent_shots_side_by_side(workspace, tmp_path):
     store, project, scenes = prepared(workspace, tmp_path / "a")
     engine = ScriptedEngine(IMAGE, latency=0.1)
     versions = frames.generate_scene(store, project, dataclasses.replace(Engines.offline(), image=engine), scenes[0])
-    assert len(versions) == len(store.require_head(project, shots.key(scenes[0])).model(ShotList).shots)
-    assert engine.peak == 2
+    shot_list = store.require_head(project, shots.key(scenes[0])).model(ShotList)
+    assert len(versions) == len(shot_list.shots)
+    chains = len(frames.runs(shot_list))
+    assert chains > 1 and 1 < engine.peak <= min(4, chains)
     store.close()

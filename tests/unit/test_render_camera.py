@@ -5,7 +5,9 @@ import pytest
 from PIL import Image
 
 from aiuteur.render import CAMERA_MOVES, normalize_camera_move
-from aiuteur.render.animatic import _camera, _even_size, _transform
+from aiuteur.render.animatic import _even_size
+from aiuteur.render.camera import camera_at as _camera
+from aiuteur.render.camera import view as _transform
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,12 @@ class Note(BaseModel):
     text: str
 
 
+@pytest.fixture
+def store(any_store):
+    """Every test here runs on both backends: a DuckDB file and a PostgreSQL server."""
+    return any_store
+
+
 def test_migrations_are_numbered_and_recorded(store):
     files = migration_files()
     assert [n for n, _, _ in files] == sorted({n for n, _, _ in files})
@@ -101,8 +107,8 @@ def test_media_is_content_addressed(store):
     assert store.db.fetchone("SELECT count(*) FROM media")[0] == 1
 
 
-def test_reopening_in_a_new_process_shows_everything(tmp_path, config):
-    path = tmp_path / "ws.duckdb"
+def test_reopening_in_a_new_process_shows_everything(workspace, config):
+    path = workspace
     with Store(path) as store:
         project = store.create_project("kept", config)
         store.commit(project, "beats", Note(text="persisted"))

@@ -138,12 +138,22 @@ class GeminiImageEngine:
     def __repr__(self) -> str:
         return f"GeminiImageEngine({self.id!r})"
 
+    def can_edit(self) -> bool:
+        """Gemini edits by instruction with the image as a reference (no mask parameter): the mask goes
+        as a second image and the caller keeps the pixels outside it (`stages.frames.repair_region`)."""
+        return self.caps.reference_images >= 2
+
     def image(self, request: ImageRequest) -> MediaResult:
         from google.genai import types
 
         plan = capabilities.plan_image(self.id, request)
         references = capabilities.choose_references(list(request.references), plan.references)
-        contents = [types.Part.from_text(text=request.prompt)] + [_image_part(types, p) for p in references]
+        prompt = request.prompt
+        if request.mask is not None:  # an edit: the image, then the mask (white = repaint), then the rest
+            references = [request.references[0], request.mask] + references[1:max(1, plan.references - 1)]
+            prompt = ("Edit the first image. Repaint only the region that is white in the second image (a mask); "
+                      "keep everything else exactly as it is.\n" + request.prompt)
+        contents = [types.Part.from_text(text=prompt)] + [_image_part(types, p) for p in references]
         config = types.GenerateContentConfig(response_modalities=["IMAGE"],
                                              image_config=types.ImageConfig(aspect_ratio=plan.aspect_ratio))
         with tracing.step(f"generate_content {self.model}", {"prompt": request.prompt, "aspect_ratio": plan.aspect_ratio,

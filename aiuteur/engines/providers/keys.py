@@ -14,18 +14,8 @@ from __future__ import annotations
 
 import os
 
+from aiuteur.engines.key_env import KEY_ENV  # re-exported; data only, shared with aiuteur.engines.secrets
 from aiuteur.engines.providers.errors import MissingExtra, MissingKey
-
-#: provider -> environment variables that may hold its key, in the order the SDKs prefer them
-KEY_ENV: dict[str, tuple[str, ...]] = {
-    "openai": ("OPENAI_API_KEY",),
-    "gemini": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
-    "imagen": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),  # Vertex AI express mode only (see VERTEX_PROVIDERS)
-    "veo": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),  # Vertex AI express mode only
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    "fal": ("FAL_KEY",),
-    "openai-compatible": ("AIUTEUR_OPENAI_COMPATIBLE_API_KEY",),
-}
 
 #: provider -> environment variable with a base URL (proxies, local servers, the test fakes)
 BASE_URL_ENV: dict[str, str] = {
@@ -37,6 +27,7 @@ BASE_URL_ENV: dict[str, str] = {
     "anthropic": "ANTHROPIC_BASE_URL",
     "fal": "AIUTEUR_FAL_BASE_URL",
     "openai-compatible": "AIUTEUR_OPENAI_COMPATIBLE_BASE_URL",
+    "elevenlabs": "AIUTEUR_ELEVENLABS_BASE_URL",
 }
 
 

@@ -73,7 +73,17 @@ class OpenAIImageEngine:
         return Usage(images=1, tier=f"{plan.size}/{QUALITY}", input_tokens=len(request.prompt.encode()),
                      input_image_tokens=references * MAX_REFERENCE_TOKENS)
 
+    def can_edit(self) -> bool:
+        return bool(self.caps.mask)
+
     def image(self, request: ImageRequest) -> MediaResult:
+        if request.mask is not None:  # a repair: references[0] is the image, the mask's white is repainted
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="aiuteur-mask-") as tmp:
+                mask = Path(tmp) / "mask.png"
+                mask.write_bytes(_alpha_mask(request.mask, request.references[0]))
+                return self.edit(request, mask)
         plan = capabilities.plan_image(self.id, request)
         references = capabilities.choose_references(list(request.references), plan.references)
         if references:
@@ -229,4 +239,18 @@ def _resized(data: bytes, size: str) -> bytes:
         fitted = image.convert("RGB").resize((width, height))
         buffer = io.BytesIO()
         fitted.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _alpha_mask(mask: Path, image: Path) -> bytes:
+    """gpt-image-1 repaints where its mask is transparent, and wants the mask at the image's size;
+    ours is white where to repaint (greyscale): alpha = 255 - mask, at the image's size."""
+    from PIL import Image, ImageOps
+
+    with Image.open(image) as base, Image.open(mask) as painted:
+        grey = painted.convert("L").resize(base.size)
+        rgba = Image.new("RGBA", base.size, (0, 0, 0, 255))
+        rgba.putalpha(ImageOps.invert(grey))
+    buffer = io.BytesIO()
+    rgba.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""Speech engines: `offline:espeak` (espeak-ng, free and local) and `openai:gpt-4o-mini-tts`.
+"""Speech engines: `offline:espeak` (espeak-ng, free and local), `openai:gpt-4o-mini-tts`,
+`gemini:gemini-3.8-flash-tts` / `-lite-tts` (Interactions API) and `elevenlabs:<model>`.
 
 They are registered like every other engine (`register_speech` is one of aiuteur's own registry
 hooks), called through the gateway (`aiuteur.engines.gateway.generate_speech`: cached by content
@@ -44,10 +45,29 @@ def _openai(model: str) -> object:
     return OpenAISpeech(model)
 
 
+def _gemini(model: str) -> object:
+    from aiuteur.sound.tts.gemini import GeminiSpeech
+
+    return GeminiSpeech(model)
+
+
+def _elevenlabs(model: str) -> object:
+    from aiuteur.sound.tts.elevenlabs import ElevenLabsSpeech
+
+    return ElevenLabsSpeech(model)
+
+
+#: the paid speech models, by provider (what `register_speech` declares and the casting palettes serve)
+GEMINI_MODELS = ("gemini-3.8-flash-tts", "gemini-3.8-flash-lite-tts")
+ELEVENLABS_MODELS = ("eleven_multilingual_v2", "eleven_v3", "eleven_flash_v2_5", "eleven_turbo_v2_5")
+
+
 def register_speech(register: Callable[..., None]) -> None:
     """aiuteur's speech engines, declared through the registry hook like any plug-in."""
     register("speech", "offline", _offline, local=True, models=["espeak"])
     register("speech", "openai", _openai, models=["gpt-4o-mini-tts"])
+    register("speech", "gemini", _gemini, models=list(GEMINI_MODELS))
+    register("speech", "elevenlabs", _elevenlabs, models=list(ELEVENLABS_MODELS))
 
 
 __all__ = ["AUDIO_TOKENS_PER_SECOND", "longest_take_seconds", "register_speech", "speech_usage_ceiling"]

@@ -17,7 +17,7 @@ CREATE TABLE jobs (
     attempts         INTEGER NOT NULL,
     operation_id     TEXT,
     next_attempt_at  TIMESTAMP,
-    estimated_cost   DOUBLE NOT NULL,
+    estimated_cost   DOUBLE PRECISION NOT NULL,
     error            TEXT,
     provider_reason  TEXT,
     generation_id    TEXT,

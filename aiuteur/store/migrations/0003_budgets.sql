@@ -4,9 +4,9 @@
 -- committed = the sum of all entries (spent + outstanding reservations).
 CREATE TABLE budgets (
     project_id              TEXT PRIMARY KEY,
-    limit_usd               DOUBLE,
+    limit_usd               DOUBLE PRECISION,
     mode                    TEXT NOT NULL,
-    approval_threshold_usd  DOUBLE,
+    approval_threshold_usd  DOUBLE PRECISION,
     updated_at              TIMESTAMP NOT NULL
 );
 
@@ -14,7 +14,7 @@ CREATE TABLE approvals (
     id           TEXT PRIMARY KEY,
     project_id   TEXT NOT NULL,
     scope        TEXT NOT NULL,
-    max_usd      DOUBLE NOT NULL,
+    max_usd      DOUBLE PRECISION NOT NULL,
     approved_by  TEXT NOT NULL,
     created_at   TIMESTAMP NOT NULL
 );
@@ -27,7 +27,7 @@ CREATE TABLE cost_ledger (
     generation_id  TEXT,
     engine         TEXT NOT NULL,
     entry          TEXT NOT NULL,
-    amount_usd     DOUBLE NOT NULL,
+    amount_usd     DOUBLE PRECISION NOT NULL,
     note           TEXT NOT NULL,
     created_at     TIMESTAMP NOT NULL
 );

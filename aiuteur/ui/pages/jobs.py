@@ -52,5 +52,5 @@ def page(studio: StudioModel) -> pn.viewable.Viewable:
 
     return pn.Column(pn.Row(refresh, resume, cancel, pn.pane.Str(model.param.message)),
                      pn.bind(confirmation, model.param.uncertain),
-                     pn.bind(body, studio.param.project, refresh.param.clicks, model.param.message),
+                     pn.bind(body, studio.param.project, refresh.param.clicks, model.param.message, studio.param.store_revision),
                      sizing_mode="stretch_width")

@@ -140,8 +140,17 @@ def page(model: StudioModel) -> pn.viewable.Viewable:
     def bound(fn, *extra):
         return pn.bind(lambda *_: fn(prod), prod.param.revision, prod.param.project, *extra)
 
+    model.param.watch(lambda _: prod.param.update(revision=prod.revision + 1), "store_revision")  # the studio stays true
     message = pn.pane.Str(prod.param.message, styles={"color": "#37474f"})
-    tabs = pn.Tabs(("Assets", _assets_view(prod, bound)), ("Library", _library_view(prod)),
+    from aiuteur.ui.pages.pipeline import run_controls  # no dead end: stage 5 runs from here
+
+    run_assets = run_controls(model, "production", until=5, label="Run stage 5 (assets)")
+
+    def no_assets(*_):
+        run_assets.visible = bool(prod.project) and not prod.asset_cards()
+    prod.param.watch(no_assets, ["revision", "project"])
+    no_assets()
+    tabs = pn.Tabs(("Assets", pn.Column(run_assets, _assets_view(prod, bound), sizing_mode="stretch_width")), ("Library", _library_view(prod)),
                    ("Hub", _hub_view(prod, bound)), ("Shots", _shots_view(prod)), ("Timeline", _timeline_view(prod, bound)),
                    dynamic=False)
 

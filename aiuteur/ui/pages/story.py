@@ -64,6 +64,7 @@ def beats_html(story: StoryModel) -> str:
 def page(model: StudioModel) -> pn.viewable.Viewable:
     story = StoryModel(workspace=model.workspace, project=model.project or "")
     model.param.watch(lambda event: setattr(story, "project", event.new or ""), "project")
+    model.param.watch(lambda _: story.param.update(revision=story.revision + 1), "store_revision")  # stays true
 
     def after_create(_=None) -> None:
         name = story.create_project()
@@ -93,9 +94,23 @@ def page(model: StudioModel) -> pn.viewable.Viewable:
     generate_t = pn.widgets.Button(name="Generate treatments")
     generate_t.on_click(lambda _: story.generate_treatments())
     selects = []
+
+    def select(i: int, letter: str) -> None:
+        """Selecting another variant once work was made from the selected one asks first (a dialog
+        listing what turns stale and what it cost): `gate_actions.select_treatment`."""
+        from aiuteur.stages.gate_actions import select_treatment
+
+        done = model.ask_first(f"select variant {letter}", lambda store, project, ok: select_treatment(
+            store, project, i, author=model.author, confirm_invalidation=ok))
+        if done is not None:
+            story.param.update(message=f"variant {letter} selected: treatment locked", revision=story.revision + 1)
+        else:
+            story.message = (f"variant {letter}: it makes finished work stale; confirm in the dialog first"
+                             if model.pending else f"select variant failed: {model.message}")
+
     for i, letter in enumerate("ABC"):
         button = pn.widgets.Button(name=f"Select variant {letter}")
-        button.on_click(lambda _, i=i: story.select_variant(i))
+        button.on_click(lambda _, i=i, letter=letter: select(i, letter))
         selects.append(button)
     stage2 = pn.Column("### 2. Treatment", pn.Row(generate_t, *selects),
                        pn.pane.HTML(bound(comparison_html), sizing_mode="stretch_width"), sizing_mode="stretch_width")
