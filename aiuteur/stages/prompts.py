@@ -364,7 +364,7 @@ def edit(store: Store, project: Project, shot_id: str, *, frame_prompt: str | No
     """A manual edit: a new version marked edited, validated before it is written. When frames or
     clips were made from this prompt, `confirm_invalidation=True` is needed (else
     `InvalidationNeedsConfirmation` carries what would turn stale and what it cost)."""
-    from aiuteur.stages.gate_actions import require_confirmation
+    from aiuteur.stages.invalidation import require_confirmation
 
     head = require(store, project, key(shot_id), locked=False)
     current = head.model(ShotPrompt)
