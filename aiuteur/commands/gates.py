@@ -120,6 +120,7 @@ def register(app: typer.Typer) -> None:
                 _report(versions, as_json, what)
                 if not as_json:
                     _next(store, found)
+        command.__doc__ = help_text  # the help, and what the docs check
 
     _simple("beats-confirm", "beats", "Stage 3 gate: confirm (lock) the beat sheet.", "stage 3, beat sheet confirmed")
     _simple("script-approve", "script", "Stage 4 gate: approve (lock) the master script.", "stage 4, script approved")
