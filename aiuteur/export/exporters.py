@@ -111,6 +111,9 @@ class Exporter:
     source: str = "builtin"
     rates: tuple[float, ...] | None = None  # the rates the adapter round-trips exactly; None: all supported
     rate_note: str = ""
+    # slow enough to write (and read back) in a process of its own, in parallel with the others, on long
+    # cuts (package.OWN_PROCESS_MIN_CLIPS): pyaaf2 is pure Python, ~10x the CPU of all the others together
+    own_process: bool = False
 
     def supports(self, rate: float) -> bool:
         return self.rates is None or any(abs(rate - r) < 1e-9 for r in self.rates)
@@ -165,7 +168,8 @@ BUILTIN: tuple[Exporter, ...] = (
     Exporter("fcpx", ".fcpxml", "fcpx_xml", "otio-fcpx-xml-adapter", "Final Cut Pro X XML",
              rates=(24.0, 25.0, 30.0, 50.0, 60.0),
              rate_note="otio-fcpx-xml-adapter 1.0 cannot write 23.976 fps (it reads it back as 23)"),
-    Exporter("aaf", ".aaf", "AAF", "otio-aaf-adapter", "AAF (Avid Media Composer)", prepare=_aaf_prepare),
+    Exporter("aaf", ".aaf", "AAF", "otio-aaf-adapter", "AAF (Avid Media Composer)", prepare=_aaf_prepare,
+             own_process=True),
 )
 
 

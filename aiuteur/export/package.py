@@ -361,29 +361,94 @@ def _build(cut: PackageCut, options: PackageOptions, root: Path, chosen: list[Ex
     return manifest, timelines
 
 
+#: From this many clips on, an exporter marked ``own_process`` (AAF) writes and reads its file back in a
+#: process of its own while this one writes the others: starting it (a fresh interpreter importing OTIO,
+#: pydantic and pyaaf2, ~0.5 s of CPU) costs more than it saves on a short cut.
+OWN_PROCESS_MIN_CLIPS = 100
+
+
 def write_timelines(clips: list[CutClip], stems: list[AudioStem], title: str, root: Path, chosen: list[Exporter], *,
                     metadata: dict[str, Any] | None = None,
                     progress: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Build the cut's timeline (media under ``root``, referenced relative to it), write it with
     each exporter as ``root/<Title><suffix>`` and read every file back to check it. The part of a
-    package the 600-shot benchmark times (``benchmarks/bench_timelines.py``)."""
+    package the 600-shot benchmark times (``benchmarks/bench_timelines.py``).
+
+    On a long cut an ``own_process`` exporter (AAF) runs in a spawned process, in parallel with the
+    others, from the timeline as OTIO JSON; its failure is raised here like any other, and a failure
+    here stops it before the caller removes the temporary package."""
     rate = clips[0].rate
     timeline = build_timeline(clips, title, film_metadata=metadata or {}, audio=stems)
     _relativize(timeline, root)
     timelines: dict[str, Path] = {}
     stem = _safe_name(title)
-    for exporter in chosen:
-        if progress:
-            progress(f"writing {exporter.label}")
-        path = root / f"{stem}{exporter.suffix}"
-        exporter.render(timeline, path, rate)
-        timelines[exporter.name] = path
-    if progress:
-        progress("reading every timeline back")
     expected = [(c.shot_id, c.frames) for c in clips]
-    for name, path in timelines.items():
-        _verify_timeline(get_exporter(name), path, root, rate, expected)
-    return timelines
+    apart = [e for e in chosen if e.own_process and len(clips) >= OWN_PROCESS_MIN_CLIPS and len(chosen) > 1]
+    workers: list[tuple[Exporter, Path, Any, Any]] = []
+    try:
+        if apart:
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")  # never fork a process holding threads and a database
+            payload = timeline.to_json_string(indent=-1)
+            for exporter in apart:
+                if progress:
+                    progress(f"writing {exporter.label} (in its own process)")
+                path = root / f"{stem}{exporter.suffix}"
+                receive, send = context.Pipe(duplex=False)
+                worker = context.Process(target=_write_and_check_apart, name=f"aiuteur-export-{exporter.name}",
+                                         args=(exporter.name, payload, str(path), str(root), rate, expected, send),
+                                         daemon=True)
+                worker.start()
+                send.close()
+                workers.append((exporter, path, worker, receive))
+        for exporter in chosen:
+            if exporter in apart:
+                continue
+            if progress:
+                progress(f"writing {exporter.label}")
+            path = root / f"{stem}{exporter.suffix}"
+            exporter.render(timeline, path, rate)
+            timelines[exporter.name] = path
+        if progress:
+            progress("reading every timeline back")
+        for name, path in timelines.items():
+            _verify_timeline(get_exporter(name), path, root, rate, expected)
+        for exporter, path, worker, receive in workers:
+            try:
+                problem = receive.recv()
+            except EOFError:
+                worker.join()
+                problem = f"the process writing {path.name} ended without a word (exit code {worker.exitcode})"
+            worker.join()
+            if problem:
+                raise ExportError(problem, path=path)
+            timelines[exporter.name] = path
+    finally:
+        for _, _, worker, receive in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+            receive.close()
+    return {e.name: timelines[e.name] for e in chosen}
+
+
+def _write_and_check_apart(name: str, payload: str, path: str, root: str, rate: float,
+                           expected: list[tuple[str, int]], answer) -> None:
+    """In a spawned process: write the timeline (OTIO JSON) with one exporter and read it back;
+    send None, or what went wrong."""
+    try:
+        timeline = otio.adapters.read_from_string(payload, adapter_name="otio_json")
+        exporter = get_exporter(name)
+        exporter.render(timeline, Path(path), rate)
+        _verify_timeline(exporter, Path(path), Path(root), rate, expected)
+        answer.send(None)
+    except ExportError as exc:
+        answer.send(str(exc))
+    except BaseException as exc:  # noqa: BLE001 — everything goes back to the parent, which raises it
+        answer.send(f"the {name} exporter failed: {type(exc).__name__}: {exc}")
+    finally:
+        answer.close()
 
 
 def _verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float,

@@ -1,8 +1,10 @@
 """The delivery package an editor opens as it is (issue 11 part 3).
 
 Real tiny clips are encoded with ffmpeg; packages are written, moved to another folder and read
-back through OTIO's adapters the way an editing suite would receive them. FCP X XML and AAF are
-checked when their adapters (otio-fcpx-xml-adapter, otio-aaf-adapter) are installed.
+back through OTIO's adapters the way an editing suite would receive them. Every format is checked:
+otio-fcpx-xml-adapter and otio-aaf-adapter (with pyaaf2) are in the lock, so FCP X XML and AAF are
+required here, and the only format a package may skip is FCP X XML at 23.976 (an adapter limit,
+docs/delivery.md).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ pytestmark = pytest.mark.slow  # encodes real (tiny) video with ffmpeg
 
 FFMPEG_RATE = {24.0: "24", NTSC_FILM: "24000/1001", 25.0: "25", 30.0: "30"}
 ADAPTER_FOR = {"otio": "otio_json", "edl": "cmx_3600", "fcp7": "fcp_xml", "fcpx": "fcpx_xml", "aaf": "AAF"}
-AVAILABLE = [e.name for e in available()]
+EVERY_FORMAT = {"otio", "edl", "fcp7", "fcpx", "aaf"}
 
 #: a plug-in exporter for the entry-point test
 PLUGIN = Exporter("otio_copy", ".copy.otio", "otio_json", "opentimelineio", "OTIO (plug-in copy)")
@@ -110,9 +112,14 @@ def test_a_moved_package_reads_back_with_every_reference_resolving_and_the_film_
 
     expected = _film_frames(cut)
     names = [s.shot_id for s in cut.shots]
-    expected_formats = {e.name for e in available() if e.supports(rate)}
-    assert set(result.timelines) == expected_formats >= {"otio", "edl", "fcp7"}
-    assert set(result.skipped) == {e.name for e in exporters().values()} - expected_formats
+    assert {e.name for e in available()} >= EVERY_FORMAT  # the adapters are installed (uv.lock)
+    expected_formats = EVERY_FORMAT - ({"fcpx"} if rate == NTSC_FILM else set())
+    assert set(result.timelines) == expected_formats
+    if rate == NTSC_FILM:  # the one skip: otio-fcpx-xml-adapter 1.0 cannot write 23.976
+        assert list(result.skipped) == ["fcpx"] and "23.976" in result.skipped["fcpx"]
+        assert read_manifest(moved)["skipped_formats"] == result.skipped
+    else:
+        assert result.skipped == {} and read_manifest(moved)["skipped_formats"] == {}
     for fmt, written in result.timelines.items():
         path = moved / written.name
         kwargs = {"rate": rate} if fmt == "edl" else {}
@@ -159,6 +166,57 @@ def test_the_manifest_names_every_version_model_prompt_cost_and_file_hash(source
     (result.path / manifest["shots"][1]["file"]).write_bytes(b"changed by hand")
     with pytest.raises(ExportError, match="missing or changed"):
         verify_package(result.path)
+
+
+def _placeholder_cut(root: Path, shots: int, rate: float = 24.0):
+    """A long cut for the timelines alone (as benchmarks/bench_timelines.py): empty media files."""
+    from aiuteur.export import AudioStem, CutClip
+
+    (root / "media").mkdir(parents=True)
+    (root / "sound").mkdir()
+    clips = []
+    for index in range(shots):
+        shot_id = f"SC{index // 8 * 10 + 10:03d}_SH{index % 8 * 10 + 10:04d}"
+        media = root / "media" / f"{shot_id}_v002.mov"
+        media.touch()
+        clips.append(CutClip(shot_id=shot_id, scene_number=index // 8 * 10 + 10, scene_heading="INT. ROOM - DAY",
+                             media_path=media, frames=30 + index % 7, rate=rate, source_start_frame=6,
+                             media_frames=48, name=shot_id))
+    (root / "sound" / "music.wav").touch()
+    return clips, [AudioStem(name="music", media_path=root / "sound" / "music.wav", frames=sum(c.frames for c in clips))]
+
+
+def test_a_long_cut_writes_the_aaf_in_a_process_of_its_own_beside_the_others(tmp_path, monkeypatch):
+    from aiuteur.export.exporters import get_exporter
+    from aiuteur.export.package import write_timelines
+
+    monkeypatch.setattr(package_module, "OWN_PROCESS_MIN_CLIPS", 10)  # 600 shots in the benchmark; 12 here
+    root = tmp_path / "Long_v001"
+    clips, stems = _placeholder_cut(root, 12)
+    chosen = [get_exporter(name) for name in ("otio", "edl", "fcp7", "aaf")]
+    steps: list[str] = []
+    written = write_timelines(clips, stems, "Long", root, chosen, progress=steps.append)
+    assert "writing AAF (Avid Media Composer) (in its own process)" in steps and len(steps) == len(chosen) + 1
+    assert list(written) == ["otio", "edl", "fcp7", "aaf"] and written["aaf"] == root / "Long.aaf"
+    timeline = otio.adapters.read_from_file(str(written["aaf"]), adapter_name="AAF")
+    got = [c for c in timeline.video_tracks()[0] if isinstance(c, otio.schema.Clip)]
+    assert [(c.name, c.duration().value) for c in got] == [(c.shot_id, c.frames) for c in clips]
+    assert all(resolve_media(c.media_reference.target_url, root).is_file() for c in got)
+
+    broken = tmp_path / "Broken_v001"
+    clips, stems = _placeholder_cut(broken, 12)
+    (broken / "Long.aaf").mkdir()  # the AAF process cannot write its file: its error comes back here
+    with pytest.raises(ExportError, match="Long.aaf"):
+        write_timelines(clips, stems, "Long", broken, chosen)
+
+
+def test_fcpx_named_at_23_976_is_refused_with_the_adapter_s_reason(sources, tmp_path):
+    shot = PackageShot(shot_id="SC010_SH0010", scene_number=10, source=sources(NTSC_FILM, 24, 1), source_frames=24,
+                       source_rate=NTSC_FILM, cut_frames=24)
+    cut = PackageCut(title="Ntsc", rate=NTSC_FILM, shots=[shot])
+    with pytest.raises(ExportError, match="cannot write 23.976"):
+        write_package(cut, tmp_path / "out", PackageOptions(formats=["otio", "fcpx"]))
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 # -- names, handles, codecs -------------------------------------------------------------------------------
@@ -347,6 +405,7 @@ def test_the_project_s_package_is_its_film_to_the_frame_with_its_sound(workspace
         assert entry["prompt_hash"] and entry["model"] and entry["cost_usd"] == 0.0  # offline engines cost nothing
     assert {s["name"] for s in manifest["sound"]} >= {"dialogue", "effects", "music", "mix"}
     assert {e["file"] for e in manifest["extras"]} == {"reference/film.mp4", "script.fountain", "storyboard.png"}
+    assert set(result.timelines) == EVERY_FORMAT and result.skipped == {}  # 24 fps: every format
     timeline = otio.adapters.read_from_file(str(result.timelines["fcp7"]), adapter_name="fcp_xml")
     assert round(timeline.video_tracks()[0].duration().value) == film_frames
     assert len(timeline.audio_tracks()) >= 3
