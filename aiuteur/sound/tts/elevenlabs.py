@@ -24,7 +24,7 @@ from aiuteur.engines.providers import keys
 from aiuteur.engines.providers.errors import MalformedResponse
 from aiuteur.engines.providers.media import call
 
-from aiuteur.sound.tts import ELEVENLABS_MODELS as MODELS  # one list
+from aiuteur.sound.tts.common import ELEVENLABS_MODELS as MODELS  # one list
 PCM_RATE = 24000
 SPEED_RANGE = (0.7, 1.2)  # what ElevenLabs accepts for voice_settings.speed
 #: ElevenLabs' premade voices (name: id), by how they are usually heard

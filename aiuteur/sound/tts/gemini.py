@@ -24,7 +24,7 @@ from aiuteur.engines.protocols import MediaResult, SpeechRequest, Usage
 from aiuteur.engines.providers.errors import MalformedResponse
 from aiuteur.engines.providers.media import call
 
-from aiuteur.sound.tts import GEMINI_MODELS as MODELS  # one list
+from aiuteur.sound.tts.common import GEMINI_MODELS as MODELS  # one list
 #: Gemini's prebuilt voices, by how they are usually heard (the Gemini API's speech-generation guide)
 FEMALE_VOICES = ("Kore", "Leda", "Aoede", "Callirrhoe", "Autonoe", "Despina", "Erinome", "Laomedeia", "Achernar",
                  "Gacrux", "Pulcherrima", "Vindemiatrix", "Sulafat", "Zephyr")
@@ -85,7 +85,7 @@ class GeminiSpeech:
 
     def estimate(self, request: SpeechRequest) -> Usage:
         """The most the call can bill: every byte of the prompt a token, the longest take in audio tokens."""
-        from aiuteur.sound.tts import longest_take_seconds
+        from aiuteur.sound.tts.common import longest_take_seconds
 
         return Usage(input_tokens=len(prompt_for(request).encode()),
                      output_tokens=math.ceil(longest_take_seconds(request) * AUDIO_TOKENS_PER_SECOND))

@@ -56,7 +56,7 @@ class OpenAISpeech:
 
     def estimate(self, request: SpeechRequest) -> Usage:
         """The most the call can bill (the budget gate reserves this)."""
-        from aiuteur.sound.tts import speech_usage_ceiling
+        from aiuteur.sound.tts.common import speech_usage_ceiling
 
         return speech_usage_ceiling(request.model_copy(update={"instructions": instructions_for(request)}))
 
