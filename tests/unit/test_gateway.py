@@ -47,7 +47,7 @@ def test_same_request_is_paid_once(store, call):
     assert row.status == "ok" and row.engine == "openai:gpt-4.1-mini" and row.model == "gpt-4.1-mini"
     assert row.template_id == "beats" and row.template_version == "1"
     assert row.usage == {"input_tokens": 1000, "input_image_tokens": 0, "output_tokens": 500, "images": 0,
-                         "video_seconds": 0.0, "tier": None}
+                         "video_seconds": 0.0, "tier": None, "characters": 0, "clips": 0}
     assert row.actual_cost == pytest.approx(1000 / 1e6 * 0.40 + 500 / 1e6 * 1.60)
     assert row.estimated_cost > 0 and row.latency_ms is not None and "hello" in row.rendered_prompt
 
