@@ -17,7 +17,10 @@ import param
 
 from aiuteur.errors import not_yet_errors, user_errors
 from aiuteur.store import open_store
-from aiuteur.ui.studio_model import StudioModel
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the studio model makes this one (lazily): importing it here would be a cycle
+    from aiuteur.ui.studio_model import StudioModel
 
 #: the stages a studio runs from the Run page (1-4 are the Story page's, one gate at a time)
 RUNNABLE = {5: "assets", 6: "hub", 7: "shots", 8: "visual_states", 9: "prompts", 10: "frames", 11: "confirm",
@@ -25,7 +28,7 @@ RUNNABLE = {5: "assets", 6: "hub", 7: "shots", 8: "visual_states", 9: "prompts",
 
 
 class PipelineModel(param.Parameterized):
-    studio = param.ClassSelector(class_=StudioModel)
+    studio = param.ClassSelector(class_=param.Parameterized, doc="The StudioModel whose project this runs")
     until = param.Selector(default=12, objects=list(RUNNABLE), doc="Run up to this stage (5-12)")
     running = param.Boolean(default=False, doc="A run is in progress (one at a time per studio)")
     stage = param.String(default="", doc="The stage the run is in (slug)")
