@@ -61,7 +61,9 @@ def register(app: typer.Typer) -> None:
             found = store.get_project(project)
             doc = confirm.what_if(store, found, changes[0] if changes else None, by=by, engine_ids=engine_ids or None)
         if as_json:
-            print(json.dumps({**doc.model_dump(mode="json"), "over_budget": doc.over_budget}, indent=2))
+            from aiuteur.documents import estimate_document
+
+            print(json.dumps(estimate_document(doc), indent=2))
             return
         show(doc, f"{found.name}: estimate by {by} ({engines_label(doc)})")
 
@@ -85,10 +87,9 @@ def register(app: typer.Typer) -> None:
             doc = confirm.estimate_table(store, found, by=by)
             version = pass_gate(store, found, "costs")[0] if yes else None
         if as_json:
-            print(json.dumps({"estimate": {**doc.model_dump(mode="json"), "over_budget": doc.over_budget},
-                              "approved": version is not None,
-                              "version": {"key": version.artifact_key, "number": version.number,
-                                          "status": version.status} if version else None}, indent=2))
+            from aiuteur.documents import confirm_document
+
+            print(json.dumps(confirm_document(doc, version), indent=2))
             return
         show(doc, f"{found.name}: cost confirmation ({engines_label(doc)})")
         if version is not None:

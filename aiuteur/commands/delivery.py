@@ -49,9 +49,9 @@ def register(app: typer.Typer) -> None:
                 result = delivery.export_project(store, found, to.absolute(), codec=codec, resolution=resolution,
                                                  handles=handles, formats=formats or None, progress=tell)
         if as_json:
-            print(json.dumps({"path": str(result.path), "package": result.name,
-                              "timelines": {k: str(v) for k, v in result.timelines.items()},
-                              "skipped": result.skipped, "manifest": result.manifest}, indent=2, default=str))
+            from aiuteur.documents import export_document
+
+            print(json.dumps(export_document(result), indent=2, default=str))
             return
         manifest = result.manifest
         console.print(f"{found.name}: {len(manifest['shots'])} shots, {manifest['frames']} frames at "
@@ -77,7 +77,9 @@ def register(app: typer.Typer) -> None:
             found = store.get_project(project)
             history = delivery.export_history(store, found)
         if as_json:
-            print(json.dumps([r.model_dump(mode="json") for r in history], indent=2))
+            from aiuteur.documents import exports_document
+
+            print(json.dumps(exports_document(history), indent=2))
             return
         if not history:
             console.print(f"{found.name}: no exports yet (aiuteur export {found.name} --to DIR)")
@@ -124,9 +126,9 @@ def register(app: typer.Typer) -> None:
             project = restore_project(store, file)
             where = str(store.path)
         if as_json:
-            print(json.dumps({"project": project.name, "id": project.id, "branch": project.branch,
-                              "workspace": where, "versions": summary.tables.get("versions", 0),
-                              "media": len(summary.media)}, indent=2))
+            from aiuteur.documents import restore_document
+
+            print(json.dumps(restore_document(project, summary, where), indent=2))
             return
         console.print(f"restored {project.name} ({summary.tables.get('versions', 0)} versions, "
                       f"{len(summary.media)} media files) into {where}")

@@ -38,8 +38,9 @@ def register(app: typer.Typer) -> None:
             folder = job_bundle(job, out, workspace=str(store.path), aiuteur=aiuteur_cmd,
                                 out_dir=str((deliver_to or out / "delivery").resolve()))
         if as_json:
-            print(json.dumps({"bundle": str(folder), "steps": job.steps, "scenes": job.scenes, "shots": job.shots,
-                              "engines": job.engines, "next": job.next_step}, indent=2))
+            from aiuteur.documents import farm_document
+
+            print(json.dumps(farm_document(folder, job), indent=2))
             return
         tasks = len(job.scenes) + len(job.shots) + sum(s in job.steps for s in ("Sound", "Film", "Export"))
         console.print(f"job bundle {folder}: steps {', '.join(job.steps)} ({tasks} task(s))", markup=False)

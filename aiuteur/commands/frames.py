@@ -106,7 +106,9 @@ def register(app: typer.Typer) -> None:
             versions = frames.regenerate_frames(store, found, engines, shot, guidance=guidance,
                                                 carry_forward=carry_forward, author=_who())
             if as_json:
-                print(json.dumps({"written": [v.label for v in versions]}, indent=2))
+                from aiuteur.documents import frames_written_document
+
+                print(json.dumps(frames_written_document(versions), indent=2))
                 return
             for v in versions:
                 console.print(f"wrote {v.label}: {v.message}")
@@ -136,7 +138,9 @@ def register(app: typer.Typer) -> None:
             version = frames.repair_region(store, found, engines_for(store, found), shot, which, region,  # type: ignore[arg-type]
                                            guidance=guidance, author=_who())
             if as_json:
-                print(json.dumps({"written": version.label, "message": version.message}, indent=2))
+                from aiuteur.documents import frames_repair_document
+
+                print(json.dumps(frames_repair_document(version), indent=2))
                 return
             console.print(f"wrote {version.label}: {version.message}")
 
@@ -213,12 +217,13 @@ def register(app: typer.Typer) -> None:
             found = store.get_project(project)
             if mode is not None:
                 frames.set_frames_mode(store, found, mode, author=_who())
+            if as_json:
+                from aiuteur.documents import frames_mode_document
+
+                print(json.dumps(frames_mode_document(store, found, engines_for(store, found)), indent=2))
+                return
             estimates = frames.estimate_frames_mode(store, found, engines_for(store, found))
             current = frames.frames_mode(store, found)
-            if as_json:
-                print(json.dumps({"mode": current, "estimates": [e.model_dump(mode="json") for e in estimates]},
-                                 indent=2))
-                return
             console.print(f"frames mode: {current}")
             for e in estimates:
                 console.print(f"  {e.mode}: {e.images} images on {e.engine}, ${e.cost_usd:.2f}, "

@@ -41,7 +41,9 @@ def confirmed(act: Callable[[bool], Any], yes: bool) -> Any:
 
 
 def _versions(versions: list) -> list[dict]:
-    return [{"key": v.artifact_key, "version": v.number, "status": v.status, "id": v.id} for v in versions]
+    from aiuteur.documents import version_rows
+
+    return version_rows(versions)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +51,9 @@ def register(app: typer.Typer) -> None:
 
     def _report(versions: list, as_json: bool, what: str) -> None:
         if as_json:
-            _dump({"passed": what, "versions": _versions(versions)})
+            from aiuteur.documents import gate_passed_document
+
+            _dump(gate_passed_document(what, versions))
             return
         for v in versions:
             console.print(f"{v.label} {v.status}", markup=False, highlight=False)
@@ -71,15 +75,15 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """The human gates in order: which waits now, and the exact command that passes each."""
-        from aiuteur.stages.gate_actions import gate_table, next_gate
+        from aiuteur.documents import gates_document
 
         with _store(workspace) as store:
             found = store.get_project(project)
-            rows = gate_table(store, found)
-            waiting = next_gate(store, found)
+            document = gates_document(store, found)
         if as_json:
-            _dump({"gates": rows, "next": waiting.model_dump() if waiting else None})
+            _dump(document)
             return
+        rows = document["gates"]
         table = Table("#", "gate", "waits", "what", "command", title=f"{found.name}: gates")
         for r in rows:
             table.add_row(str(r["stage"]), r["title"], "[yellow]yes[/]" if r["waiting"] else "", r["what"], r["command"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
         kitsu_project: Optional[str] = typer.Option(None, "--kitsu-project", help="The Kitsu production to publish "
                                                     "into (default: the one published to before, else the project's "
                                                     "name; made when missing)."),
+        scene: Optional[List[int]] = typer.Option(None, "--scene", help="Only this scene's shots and clips "
+                                                  "(repeatable; default: every scene)."),
         clips: bool = typer.Option(True, "--clips/--no-clips", help="Upload each shot's current clip as a preview."),
         notes: bool = typer.Option(True, "--notes/--no-notes", help="Post the review notes on shots as comments."),
         workspace: Optional[Path] = WorkspaceOpt,
@@ -32,7 +34,8 @@ def register(app: typer.Typer) -> None:
 
         with _store(workspace) as store:
             found = store.get_project(project)
-            report = kitsu.publish(store, found, kitsu_project=kitsu_project, clips=clips, notes=notes)
+            report = kitsu.publish(store, found, kitsu_project=kitsu_project, scenes=scene or None, clips=clips,
+                                   notes=notes)
         if as_json:
             print(json.dumps(report.as_dict(), indent=2))
             return

@@ -17,54 +17,6 @@ _STATUS_COLOURS = {"not started": "dim", "shots draft": "yellow", "shots locked"
                    "video done": "green", "stale": "red"}
 
 
-def asset_rows(store, project, kind: Optional[str] = None) -> list[dict]:
-    """One JSON-ready dict per master asset (what `aiuteur assets --json` prints)."""
-    from aiuteur.stages import assets as assets_stage
-
-    master, versions = assets_stage.master_versions(store, project)
-    out = []
-    for asset in master.assets:
-        if kind and asset.kind != kind:
-            continue
-        version = versions.get(asset.slug)
-        out.append({
-            "slug": asset.slug, "name": asset.name, "kind": asset.kind, "aliases": asset.aliases,
-            "description": asset.description, "scenes": asset.scenes, "found_in": asset.found_in,
-            "image": str(store.media_path(asset.image)) if asset.image else None,
-            "image_sha256": asset.image.sha256 if asset.image else None,
-            "style": asset.style, "guidance": asset.guidance, "tags": asset.tags,
-            "source": asset.source.model_dump() if asset.source else None,
-            "version": version.number if version else None, "status": version.status if version else None,
-        })
-    return out
-
-
-def shot_tables(store, project, scene: Optional[int] = None) -> list[dict]:
-    """Per scene: its shot list version, status, limits, problems and shots (`aiuteur shots --json`)."""
-    from aiuteur.models.shots import ShotList
-    from aiuteur.stages import shots as shots_stage
-
-    numbers = shots_stage.scenes(store, project)
-    if scene is not None:
-        if scene not in numbers:
-            raise ValueError(f"--scene {scene}: the script has scenes {numbers[0]}..{numbers[-1]}")
-        numbers = [scene]
-    out = []
-    for number in numbers:
-        head = store.head(project, shots_stage.key(number))
-        if head is None:
-            continue
-        shot_list = head.model(ShotList)
-        out.append({
-            "scene": number, "heading": shot_list.heading, "version": head.number, "status": head.status,
-            "stale": store.staleness(head).status == "stale", "seconds": round(shot_list.duration, 2),
-            "limits": shot_list.limits.model_dump(),
-            "problems": [p.model_dump() for p in shots_stage.check(store, project, number)],
-            "shots": [s.model_dump(mode="json") for s in shot_list.shots],
-        })
-    return out
-
-
 def register(app: typer.Typer) -> None:
     from aiuteur.cli import JsonOpt, WorkspaceOpt, _guard, _store, console
 
@@ -79,9 +31,11 @@ def register(app: typer.Typer) -> None:
         """Stage 5: the project's assets (characters, locations, props) with scenes, description and image."""
         if kind is not None and kind not in ("character", "location", "prop"):
             raise ValueError(f"--kind must be character, location or prop, not {kind!r}")
+        from aiuteur.documents import assets_document
+
         with _store(workspace) as store:
             found = store.get_project(project)
-            rows = asset_rows(store, found, kind)
+            rows = assets_document(store, found, kind)
         if as_json:
             print(json.dumps(rows, indent=2))
             return
@@ -132,6 +86,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Stage 7: shot lists per scene with every field, validation problems and the version."""
+        from aiuteur.documents import shots_document
         from aiuteur.models.shots import Shot, ShotList
         from aiuteur.stages import shots as shots_stage
 
@@ -139,7 +94,7 @@ def register(app: typer.Typer) -> None:
             raise ValueError("choose one of --json or --csv")
         with _store(workspace) as store:
             found = store.get_project(project)
-            tables = shot_tables(store, found, scene)
+            tables = shots_document(store, found, scene)
         if as_json:
             print(json.dumps(tables, indent=2))
             return
@@ -202,13 +157,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Search the library by name, kind and tag."""
         from aiuteur import library
+        from aiuteur.documents import asset_library_document
 
+        if as_json:
+            with _store(workspace) as store:
+                rows = asset_library_document(store, text, kind, tag)
+            print(json.dumps(rows, indent=2))
+            return
         with _store(workspace) as store:
             found = library.search(store, text, kind=kind, tag=tag)  # type: ignore[arg-type]
             used = {a.id: [u.project for u in library.usage(store, a.id)] for a in found}
-        if as_json:
-            print(json.dumps([{**a.model_dump(mode="json"), "used_by": used[a.id]} for a in found], indent=2))
-            return
         table = Table("id", "v", "kind", "name", "tags", "used by", "description", title="asset library")
         for a in found:
             table.add_row(a.id, str(a.number), a.kind, a.name, ", ".join(a.tags), ", ".join(sorted(set(used[a.id]))),

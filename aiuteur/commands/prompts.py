@@ -38,7 +38,9 @@ def register(app: typer.Typer) -> None:
         if scene is not None:
             cards = [c for c in cards if c.scene == scene]
         if as_json:
-            print(json.dumps([c.model_dump(mode="json") for c in cards], indent=2, ensure_ascii=False))
+            from aiuteur.documents import prompt_cards_document
+
+            print(json.dumps(prompt_cards_document(cards), indent=2, ensure_ascii=False))
             return
         if not cards:
             say("no prompts yet: run stage 9")
@@ -104,7 +106,9 @@ def register(app: typer.Typer) -> None:
         with _store(workspace) as store:
             versions = prompts.lock_prompts(store, store.get_project(project), shot_id=shot)
         if as_json:
-            print(json.dumps([{"key": v.artifact_key, "version": v.number, "status": v.status} for v in versions], indent=2))
+            from aiuteur.documents import locked_prompts_document
+
+            print(json.dumps(locked_prompts_document(versions), indent=2))
             return
         say(f"locked {len(versions)} prompt(s)")
 

@@ -25,10 +25,6 @@ def _who() -> str:
         return "user"
 
 
-def note_rows(notes) -> list[dict]:
-    return [n.as_row() for n in notes]
-
-
 def register(app: typer.Typer) -> None:
     from aiuteur.cli import JsonOpt, WorkspaceOpt, _guard, _store, console
 
@@ -84,7 +80,9 @@ def register(app: typer.Typer) -> None:
                 return
             notes = review.list_notes(store, found, state=state or None, shot=shot_filter)
         if as_json:
-            print(json.dumps(note_rows(notes), indent=2))
+            from aiuteur.documents import notes_document
+
+            print(json.dumps(notes_document(notes), indent=2))
             return
         console.print(notes_table(f"{found.name}: review notes", notes) if notes else f"{found.name}: no review notes")
 
@@ -102,6 +100,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """One note: its history and where to fix it (go to stage); confirm its category, set its state, assign it."""
+        from aiuteur.documents import note_document
         from aiuteur.stages import review
 
         who = author or _who()
@@ -114,13 +113,11 @@ def register(app: typer.Typer) -> None:
                 note = review.assign(store, found, note_id, assign, author=who)
             if state:
                 note = review.set_state(store, found, note_id, state, author=who)
+            document = note_document(store, found, note)
             link = review.go_to(store, found, note_id) if note.stage else None
             events = store.note_events(note_id)
-            retakes = store.retakes(found.id, note_id)
         if as_json:
-            print(json.dumps({"note": note.as_row(), "go_to": link.model_dump() if link else None,
-                              "history": [e.model_dump(mode="json") for e in events],
-                              "retakes": [r.model_dump(mode="json") for r in retakes]}, indent=2))
+            print(json.dumps(document, indent=2))
             return
         console.print(notes_table(f"{found.name}: note {note.id}", [note]))
         if link:
@@ -150,8 +147,9 @@ def register(app: typer.Typer) -> None:
             done = review.retake(store, found, engines_for(store, found), note_id, seed=seed, author=author or _who(),
                                  assemble=not no_film)
         if as_json:
-            print(json.dumps({"note": done.note.as_row(), "clips": [v.label for v in done.clips],
-                              "film": done.film.label if done.film else None, "film_note": done.film_note}, indent=2))
+            from aiuteur.documents import retake_document
+
+            print(json.dumps(retake_document(done), indent=2))
             return
         console.print(f"note {note_id}: {', '.join(v.label for v in done.clips)} made; "
                       + (f"film rebuilt ({done.film.label})" if done.film else done.film_note)
@@ -173,7 +171,9 @@ def register(app: typer.Typer) -> None:
             found = store.get_project(project)
             clip, resolved = review.approve_clip(store, found, shot, author=author or _who())
         if as_json:
-            print(json.dumps({"clip": clip.label, "resolved": [n.id for n in resolved]}, indent=2))
+            from aiuteur.documents import approve_clip_document
+
+            print(json.dumps(approve_clip_document(clip, resolved), indent=2))
             return
         console.print(f"approved {clip.label}" + (f"; resolved {', '.join(n.id for n in resolved)}" if resolved else ""))
 
@@ -185,7 +185,9 @@ def register(app: typer.Typer) -> None:
 
         table = review.load_routes()
         if as_json:
-            print(json.dumps({"source": table.source, "routes": [r.model_dump() for r in table.routes]}, indent=2))
+            from aiuteur.documents import review_routes_document
+
+            print(json.dumps(review_routes_document(table), indent=2))
             return
         out = Table("category", "stage", "what it covers", "words the rules look for", title=f"review routes ({table.source})")
         for r in table.routes:
@@ -209,6 +211,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Notification hooks and history: jobs finished or failed, budget warnings, notes assigned."""
         from aiuteur import notify
+        from aiuteur.documents import notifications_document
 
         with _store(workspace) as store:
             found = store.get_project(project)
@@ -220,14 +223,11 @@ def register(app: typer.Typer) -> None:
             if remove:
                 notify.remove_hook(store, found, remove)
             notify.sweep(store, found)
+            document = notifications_document(store, found, limit)
             hooks = notify.hooks(store, found)
             events = notify.history(store, found, limit=max(0, limit)) if limit else []
-            sent = {d.notification_id: d for d in notify.deliveries(store, found)}
         if as_json:
-            print(json.dumps({"hooks": [h.model_dump(mode="json") for h in hooks],
-                              "notifications": [{**e.model_dump(mode="json"),
-                                                 "delivery": sent[e.id].status if e.id in sent else None}
-                                                for e in events]}, indent=2))
+            print(json.dumps(document, indent=2))
             return
         for h in added:
             console.print(f"added {h.channel} hook {h.id} -> {h.target}")

@@ -60,6 +60,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Change one character's voice (a new version: only that character's lines turn stale)."""
+        from aiuteur.documents import voice_document
         from aiuteur.models.sound import Voice
         from aiuteur.stages import voices
 
@@ -69,7 +70,7 @@ def register(app: typer.Typer) -> None:
                                        description=description, pitch=pitch, pace=pace)
         voice = version.model(Voice)
         if as_json:
-            print(json.dumps({**voice.model_dump(), "version": version.number, "status": version.status}, indent=2))
+            print(json.dumps(voice_document(version), indent=2))
             return
         console.print(f"{voice.character}: {voice.engine} {voice.voice_id} pitch {voice.pitch:+g} pace {voice.pace:g} "
                       f"(v{version.number} {version.status})")
@@ -109,7 +110,9 @@ def register(app: typer.Typer) -> None:
                 shutil.copyfile(path, out)
                 path = out
         if as_json:
-            print(json.dumps({"path": str(path), "sha256": ref.sha256, "seconds": ref.duration}))
+            from aiuteur.documents import audition_document
+
+            print(json.dumps(audition_document(path, ref)))
             return
         console.print(f"{character}: {path} ({ref.duration or 0:.1f} s)")
 
@@ -161,12 +164,10 @@ def register(app: typer.Typer) -> None:
             report = sound.generate(store, found, auto_lock=lock)
             film = video.assemble(store, found) if store.head(found, video.FILM) is not None else None
             mixed = sound.film_sound(store, film) if film is not None else None
-        data = {"voices": report.voices, "lines": report.lines, "spoken": report.spoken, "scenes": report.scenes,
-                "beds_made": report.beds_made, "too_long": [f.model_dump() for f in report.fits],
-                "film_version": film.number if film else None,
-                "loudness": mixed[1].loudness.model_dump() if mixed else None}
         if as_json:
-            print(json.dumps(data, indent=2))
+            from aiuteur.documents import sound_make_document
+
+            print(json.dumps(sound_make_document(report, film, mixed), indent=2))
             return
         console.print(f"{report.voices} voices, {report.lines} lines ({report.spoken} spoken now), "
                       f"{report.scenes} scenes ({report.beds_made} beds made now)")
@@ -227,7 +228,9 @@ def register(app: typer.Typer) -> None:
                 raise StageError(f"{found.name}'s film has no sound yet: run `aiuteur sound-make {found.name}` first")
             paths = sound.write_stems(store, mixed[1], out)
         if as_json:
-            print(json.dumps({k: str(v) for k, v in paths.items()}, indent=2))
+            from aiuteur.documents import stems_document
+
+            print(json.dumps(stems_document(paths), indent=2))
             return
         for name, path in paths.items():
             console.print(f"{name}: {path}")

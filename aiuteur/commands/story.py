@@ -45,9 +45,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Start a project from an idea, from files, or both (stage 1); the mode follows from the inputs."""
+        from aiuteur.documents import new_project_document
         from aiuteur.models.project import ProjectConfig
         from aiuteur.stages import input as input_stage
-        from aiuteur.stages.status import project_status
 
         if not idea and not files:
             raise ValueError("give --idea TEXT or at least one --file PATH")
@@ -61,18 +61,7 @@ def register(app: typer.Typer) -> None:
                                                  labels=labels or None, mode=mode)  # type: ignore[arg-type]
             story = version.model(input_stage.StoryInput)
             script = store.head(project, "script")
-            styles = {kind: (lambda v: f"{v.payload['name']} v{v.payload['version']}" if v else None)(
-                store.head(project, f"style/{kind}")) for kind in ("writing", "visual")}
-            data = {
-                "project": {"id": project.id, "name": project.name, "title": config.title, "branch": project.branch},
-                "mode": story.mode,
-                "sources": [{"name": s.name, "label": s.label, "kind": s.kind, "screenplay": s.screenplay,
-                             "size_bytes": s.size_bytes, "pages": s.pages, "encoding": s.encoding} for s in story.sources],
-                "input_version": version.id,
-                "imported_scenes": len(script.payload["scenes"]) if script else None,
-                "styles": styles,
-                "stages": [s.model_dump() for s in project_status(store, project)[:4]],
-            }
+            data = new_project_document(store, project, version)
         if as_json:
             _dump(data)
             return
@@ -96,6 +85,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Run the stages up to --until; stops at the first gate a person must pass unless --lock-defaults."""
+        from aiuteur.documents import run_document
         from aiuteur.engines.config import engines_for
         from aiuteur.pipeline import run
         from aiuteur.stages.catalog import stage
@@ -111,14 +101,12 @@ def register(app: typer.Typer) -> None:
             # a bad engine id or a missing key fails here, before any stage runs
             engines = engines_for(store, found, text=text_engine, image=image_engine, video=video_engine)
             report = run(store, found, engines, until=info.slug, auto_lock=lock_defaults, out_dir=out)
-            rows = project_status(store, found)
-            waiting = report.stopped_at or next_gate(store, found)
+            document = run_document(store, found, info.slug, engines, report) if as_json else None
+            rows = [] if as_json else project_status(store, found)
+            waiting = None if as_json else report.stopped_at or next_gate(store, found)
         stopped = report.stopped_at
-        if as_json:
-            _dump({"project": found.name, "until": info.slug, "engines": engines.ids(), "phases": report.phases,
-                   "stages": [r.model_dump() for r in rows],
-                   "stopped_at": stopped.model_dump() if stopped else None,
-                   "next_gate": waiting.model_dump() if waiting else None})
+        if document is not None:
+            _dump(document)
         else:
             for r in rows[: info.number]:
                 console.print(f"{r.number:>2} {r.title:<20} {r.state}{' (imported)' if r.imported else ''}")
@@ -145,6 +133,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Export the master script as Fountain, or as PDF/HTML in industry layout (Courier 12)."""
+        from aiuteur.documents import script_export_document
         from aiuteur.stages import script
 
         if fmt not in ("fountain", "pdf", "html"):
@@ -153,8 +142,7 @@ def register(app: typer.Typer) -> None:
             found = store.get_project(project)
             head = store.require_head(found, "script")
             path = script.export(store, found, fmt, output)  # type: ignore[arg-type]
-        data = {"path": str(path), "format": fmt, "bytes": path.stat().st_size, "version": head.label,
-                "status": head.status}
+        data = script_export_document(path, fmt, head)
         if as_json:
             _dump(data)
         else:
@@ -240,13 +228,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The style capsules the workspace can use: its shared library, then the shipped presets."""
         from aiuteur.capsules import list_capsules
+        from aiuteur.documents import capsules_document
 
         if kind not in (None, "writing", "visual"):
             raise ValueError(f"--kind: {kind!r} is not writing or visual")
         with _store(workspace) as store:
             found = list_capsules(store, kind)  # type: ignore[arg-type]
-        rows = [{"kind": c.kind, "name": c.name, "version": c.number, "source": c.source,
-                 "description": c.capsule.description} for c in found]
+        rows = capsules_document(found)
         if as_json:
             _dump(rows)
             return

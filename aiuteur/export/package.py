@@ -35,6 +35,10 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
+import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -374,9 +378,10 @@ def write_timelines(clips: list[CutClip], stems: list[AudioStem], title: str, ro
     each exporter as ``root/<Title><suffix>`` and read every file back to check it. The part of a
     package the 600-shot benchmark times (``benchmarks/bench_timelines.py``).
 
-    On a long cut an ``own_process`` exporter (AAF) runs in a spawned process, in parallel with the
-    others, from the timeline as OTIO JSON; its failure is raised here like any other, and a failure
-    here stops it before the caller removes the temporary package."""
+    On a long cut an ``own_process`` exporter (AAF) runs in a process of its own
+    (``python -m aiuteur.export.apart``), in parallel with the others, from the timeline as OTIO
+    JSON; its failure is raised here like any other, and a failure here stops it before the caller
+    removes the temporary package."""
     rate = clips[0].rate
     timeline = build_timeline(clips, title, film_metadata=metadata or {}, audio=stems)
     _relativize(timeline, root)
@@ -384,24 +389,22 @@ def write_timelines(clips: list[CutClip], stems: list[AudioStem], title: str, ro
     stem = _safe_name(title)
     expected = [(c.shot_id, c.frames) for c in clips]
     apart = [e for e in chosen if e.own_process and len(clips) >= OWN_PROCESS_MIN_CLIPS and len(chosen) > 1]
-    workers: list[tuple[Exporter, Path, Any, Any]] = []
+    workers: list[tuple[Exporter, Path, subprocess.Popen, threading.Thread, Any]] = []
     try:
         if apart:
-            import multiprocessing
-
-            context = multiprocessing.get_context("spawn")  # never fork a process holding threads and a database
             payload = timeline.to_json_string(indent=-1)
             for exporter in apart:
                 if progress:
                     progress(f"writing {exporter.label} (in its own process)")
                 path = root / f"{stem}{exporter.suffix}"
-                receive, send = context.Pipe(duplex=False)
-                worker = context.Process(target=_write_and_check_apart, name=f"aiuteur-export-{exporter.name}",
-                                         args=(exporter.name, payload, str(path), str(root), rate, expected, send),
-                                         daemon=True)
-                worker.start()
-                send.close()
-                workers.append((exporter, path, worker, receive))
+                said = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # its answer and any traceback
+                worker = subprocess.Popen([sys.executable, "-m", "aiuteur.export.apart"], stdin=subprocess.PIPE,
+                                          stdout=said, stderr=subprocess.STDOUT, text=True)
+                job = {"exporter": exporter.name, "timeline": payload, "path": str(path), "root": str(root),
+                       "rate": rate, "expected": expected}
+                feeder = threading.Thread(target=_feed, args=(worker, json.dumps(job)), daemon=True)
+                feeder.start()  # the child reads its job once its imports are done; this process goes on meanwhile
+                workers.append((exporter, path, worker, feeder, said))
         for exporter in chosen:
             if exporter in apart:
                 continue
@@ -414,41 +417,35 @@ def write_timelines(clips: list[CutClip], stems: list[AudioStem], title: str, ro
             progress("reading every timeline back")
         for name, path in timelines.items():
             _verify_timeline(get_exporter(name), path, root, rate, expected)
-        for exporter, path, worker, receive in workers:
+        for exporter, path, worker, feeder, said in workers:
+            feeder.join()
+            worker.wait()
+            said.seek(0)
+            out = said.read().strip()
             try:
-                problem = receive.recv()
-            except EOFError:
-                worker.join()
-                problem = f"the process writing {path.name} ended without a word (exit code {worker.exitcode})"
-            worker.join()
-            if problem:
-                raise ExportError(problem, path=path)
+                answer = json.loads(out.splitlines()[-1])
+            except (ValueError, IndexError):
+                answer = {"ok": False, "error": f"the process writing {path.name} ended with code {worker.returncode}: "
+                                                f"{out[-500:]}"}
+            if not answer.get("ok"):
+                raise ExportError(answer.get("error") or f"the process writing {path.name} failed", path=path)
             timelines[exporter.name] = path
     finally:
-        for _, _, worker, receive in workers:
-            if worker.is_alive():
-                worker.terminate()
-            worker.join()
-            receive.close()
+        for _, _, worker, feeder, said in workers:  # a failure here stops it before the caller removes the package
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            feeder.join()
+            said.close()
     return {e.name: timelines[e.name] for e in chosen}
 
 
-def _write_and_check_apart(name: str, payload: str, path: str, root: str, rate: float,
-                           expected: list[tuple[str, int]], answer) -> None:
-    """In a spawned process: write the timeline (OTIO JSON) with one exporter and read it back;
-    send None, or what went wrong."""
+def _feed(worker: subprocess.Popen, job: str) -> None:
     try:
-        timeline = otio.adapters.read_from_string(payload, adapter_name="otio_json")
-        exporter = get_exporter(name)
-        exporter.render(timeline, Path(path), rate)
-        _verify_timeline(exporter, Path(path), Path(root), rate, expected)
-        answer.send(None)
-    except ExportError as exc:
-        answer.send(str(exc))
-    except BaseException as exc:  # noqa: BLE001 — everything goes back to the parent, which raises it
-        answer.send(f"the {name} exporter failed: {type(exc).__name__}: {exc}")
-    finally:
-        answer.close()
+        worker.stdin.write(job)
+        worker.stdin.close()
+    except (BrokenPipeError, OSError, ValueError):  # the child died or was stopped: its exit says why
+        pass
 
 
 def _verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float,

@@ -44,15 +44,31 @@ SHOT_ABBREV = {
 
 
 def character_key(name: str) -> str:
-    """Canonical character key: 'Mara (V.O.)' and 'MARA' are the same person."""
-    name = re.sub(r"\(.*?\)", " ", name)
-    return " ".join(name.upper().split())
+    """Canonical character key: 'Mara (V.O.)' and 'MARA' are the same person.
+
+    The library's one character-name normaliser, `aiuteur.screenplay.names.character_name` (upper
+    case, single spaces, extensions and the `@`/`^` marks dropped, periods kept: looks are seeded
+    from this key, so it must not move under pinned renders)."""
+    from aiuteur.screenplay.names import character_name
+
+    return character_name(name)
 
 
 def normalize_int_ext(value: str | None) -> str | None:
-    """'int.', 'Interior', 'I/E', 'EXT./INT.' -> 'INT' | 'EXT' | 'INT/EXT'; unknown -> None."""
+    """A render spec's `int_ext` value: 'int.', 'Interior', 'I/E', 'EXT./INT.' -> 'INT' | 'EXT' |
+    'INT/EXT'; unknown (and 'EST', which a panel does not draw) -> None.
+
+    A heading prefix is read by the library's one INT/EXT rule, `aiuteur.screenplay.headings
+    .split_int_ext`; this function maps a wider input on top of it — the words a person or a model
+    writes in a spec field ('Interior', 'Exterior/Interior', 'IE') — where that rule, made for
+    scene headings, sees no prefix."""
+    from aiuteur.screenplay.headings import split_int_ext
+
     if value is None:
         return None
+    prefix, _ = split_int_ext(value)
+    if prefix is not None:
+        return None if prefix == "EST" else prefix
     v = re.sub(r"[^A-Z/]", "", value.upper())
     if not v:
         return None

@@ -18,6 +18,9 @@ version (`answer_flags`) until a person edits the description.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from aiuteur.continuity import extraction
 from aiuteur.continuity.extraction import location_name, slug
 from aiuteur.engines.gateway import Call, Outcome, generate_image, generate_text
@@ -39,7 +42,7 @@ PREFIX = "asset/"
 __all__ = [
     "KEY", "asset_key", "extract", "lock", "lock_asset", "master", "master_versions", "require_master",
     "regenerate_image", "image_history", "use_image", "edit", "add", "location_name", "slug", "visual_style",
-    "versions_for", "outdated", "save",
+    "versions_for", "outdated", "save", "heard_only", "unused_images", "UnusedImage",
 ]
 
 
@@ -64,6 +67,8 @@ def extract(store: Store, project: Project, engines: Engines, *, auto_lock: bool
     style_version, style = visual_style(store, project)
     heads = store.heads(project, PREFIX)
     call = Call(project, "assets", load_template("asset_image"), [script_version])
+    idea_version = store.head(project, "input")
+    heard = heard_only(script, parsed, idea_version.model(StoryInput).idea if idea_version else "")
     made: list[tuple[Asset, str | None]] = []
     for identity in roster:
         head = heads.get(asset_key(identity.slug))
@@ -74,7 +79,8 @@ def extract(store: Store, project: Project, engines: Engines, *, auto_lock: bool
         else:
             asset = _described(identity, described, intro)
         generation = outcome.generation_id
-        if images and (asset.image is None or regenerate or asset.style != style):
+        seen = asset.name not in heard  # only heard: keeps its voice, gets no image (nobody would see it)
+        if images and seen and (asset.image is None or regenerate or asset.style != style):
             ref, image_outcome = _draw(store, project, engines, call, asset, style, seed)
             asset, generation = asset.model_copy(update={"image": ref, "style": style}), image_outcome.generation_id
         made.append((asset, generation))
@@ -82,7 +88,8 @@ def extract(store: Store, project: Project, engines: Engines, *, auto_lock: bool
     with store.db.transaction():
         for asset, generation in made:
             store.commit_if_changed(project, asset_key(asset.slug), asset, inputs=inputs, generation_id=generation,
-                                    message=f"{asset.kind} {asset.name}")
+                                    message=f"{asset.kind} {asset.name}"
+                                    + (" (only heard: no image)" if asset.name in heard else ""))
         kept = {a.slug for a, _ in made}
         for key, head in heads.items():  # cut from the script: kept, marked retired, never deleted
             old = head.model(Asset)
@@ -405,3 +412,110 @@ def _require_asset(store: Store, project: Project, asset_slug: str) -> Version:
         known = ", ".join(a.slug for a in roster.model(AssetSet).assets[:12]) if roster else "none (run stage 5 first)"
         raise StageError(f"project {project.name!r} has no asset {asset_slug!r} (assets: {known})")
     return head
+
+
+# -- who is only heard, and which images no frame uses ------------------------------------------
+#: words in an action sentence that name someone without showing them (their voice, a message, a memory)
+_NOT_SHOWN = re.compile(r"\b(voice|voices|radio|radios|message|messages|static|crackl\w*|speaker|phone|call sign|"
+                        r"recording|tape|heard|hears|hear|memory|memories|photo\w*|picture|grave|drowned|dead)\b",
+                        re.I)
+#: words of an idea that put a person out of the world: "her drowned brother Tomas", "his late father"
+_GONE = r"(dead|drowned|late|lost|missing|deceased|departed|absent|vanished|ghost of|memory of)"
+
+
+def heard_only(script: MasterScript, parsed: extraction.Parsed, idea: str = "") -> set[str]:
+    """The characters the film only hears: every cue of theirs is off screen (V.O., O.S., on a radio
+    or a phone, by extension or parenthetical) and no action sentence shows them — a sentence that
+    names their voice, a message or their death does not, and for someone dead or absent per the
+    idea ("her drowned brother Tomas") no mention does. They keep their voice but get no image:
+    an image nobody sees is money spent for nothing."""
+    from aiuteur.screenplay import ElementType, parse
+    from aiuteur.screenplay.names import character_name
+    from aiuteur.sound.treatments import treatment_of
+
+    cues: dict[str, list[str]] = {}
+    elements = parse(script.fountain).elements
+    for i, element in enumerate(elements):
+        if element.type is not ElementType.CHARACTER:
+            continue
+        following = elements[i + 1] if i + 1 < len(elements) else None
+        note = following.text if following is not None and following.type is ElementType.PARENTHETICAL else None
+        extension = element.text[element.text.find("("):] if "(" in element.text else None
+        cues.setdefault(character_name(element.text), []).append(treatment_of(extension, note))
+    out: set[str] = set()
+    for person in parsed.characters:
+        treatments = [t for name in person.names for t in cues.get(name.upper(), [])]
+        if not treatments or "on_screen" in treatments:
+            continue
+        gone = any(re.search(rf"\b{_GONE}\b(\W+\w+){{0,3}}?\W+{re.escape(n)}\b", idea, re.I) for n in person.names)
+        if gone or not _shown_in_action(person, parsed.scenes):
+            out.add(person.name)
+    return out
+
+
+def _shown_in_action(person: Asset, scenes: list[extraction.SceneText]) -> bool:
+    """Does an action sentence name `person` as someone on screen (not their voice or memory)?"""
+    from aiuteur.continuity.mentions import Mentions
+
+    finder = Mentions([person], possessive=False)
+    for scene in scenes:
+        for paragraph in scene.action:
+            for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
+                if finder.find(sentence) and not _NOT_SHOWN.search(sentence):
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class UnusedImage:
+    """An asset image that was bought but that no frame request carries (nor will, by the shot lists)."""
+
+    slug: str
+    name: str
+    kind: str
+    reason: str
+
+
+def unused_images(store: Store, project: Project) -> list[UnusedImage]:
+    """The master assets whose image no frame request carries: the recorded references of every
+    shot's frames and, for a shot without frames yet, the assets its shot list shows (what stage 10
+    will send). Empty until a scene has a shot list (before that nothing can be judged unused).
+    Each one is money stage 5 should not have spent: `aiuteur assets P` lists them."""
+    from aiuteur.models.media import ShotFrames
+    from aiuteur.models.shots import ShotList
+    from aiuteur.stages import frames as frames_stage
+    from aiuteur.stages import shots as shots_stage
+
+    roster = master(store, project)
+    sent: set[str] = set()  # image hashes some frame was made with
+    shown: set[str] = set()  # slugs a shot without frames shows
+    planned = False
+    script = require(store, project, "script", locked=False).model(MasterScript)
+    for info in script.scenes:
+        head = store.head(project, shots_stage.key(info.number))
+        if head is None:
+            continue
+        planned = True
+        for shot in head.model(ShotList).shots:
+            made = store.head(project, frames_stage.key(shot.shot_id))
+            if made is not None:
+                sent |= {r.sha256 for refs in made.model(ShotFrames).references.values() for r in refs}
+                continue
+            for name in [*shot.characters, *shot.props]:
+                asset = roster.find(name)
+                if asset is not None:
+                    shown.add(asset.slug)
+            for name in (shot.location or info.location, location_name(shot.location or info.location)):
+                asset = roster.find(name) if name else None
+                if asset is not None and asset.kind == "location":
+                    shown.add(asset.slug)
+                    break
+    if not planned:
+        return []
+    out = []
+    for asset in roster.assets:
+        if asset.retired or asset.image is None or asset.slug in shown or asset.image.sha256 in sent:
+            continue
+        out.append(UnusedImage(slug=asset.slug, name=asset.name, kind=asset.kind,
+                               reason="no shot shows it: no frame was made with its image"))
+    return out

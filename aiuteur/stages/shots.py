@@ -149,6 +149,7 @@ def from_draft(draft: ShotListDraft, scene: SceneInfo, limits: ShotLimits, asset
         sid = shot_id(scene.number, index)
         fields = drafted.model_dump()
         fields["characters"] = [names.get(normalise_name(c), c) for c in drafted.characters if c.strip()]
+        fields["props"] = _props_shown(list(drafted.props), drafted.action, assets)
         if drafted.dialogue is not None:
             speaker = drafted.dialogue.speaker
             fields["dialogue"]["speaker"] = names.get(normalise_name(speaker), speaker)
@@ -160,6 +161,20 @@ def from_draft(draft: ShotListDraft, scene: SceneInfo, limits: ShotLimits, asset
     shot_list = ShotList(scene=scene.number, heading=scene.heading, shots=shots, limits=limits)
     found = [AnswerFlag(item=p.shot_id, field=p.field, problem=p.message) for p in problems(shot_list, scene, assets)]
     return shot_list.model_copy(update={"answer_flags": [*repairs, *found]})
+
+
+def _props_shown(props: list[str], action: str, assets: AssetSet | None) -> list[str]:
+    """The engine's props and every roster prop the shot's action names ("a compass card taped to
+    the loop antenna"): a prop in the picture is in the shot, so its key image goes with the frames
+    (stage 5 bought it for that)."""
+    if assets is None or not action:
+        return props
+    from aiuteur.continuity.mentions import Mentions
+
+    have = {normalise_name(p) for p in props}
+    shown = Mentions(assets.by_kind("prop"), possessive=True).find(action)
+    return props + [a.name.lower() for a in assets.by_kind("prop")
+                    if a.slug in shown and not have & {normalise_name(n) for n in a.names}]
 
 
 def _known_names(scene: SceneInfo, assets: AssetSet | None) -> dict[str, str]:

@@ -25,7 +25,7 @@ import os
 import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from aiuteur.tracking.errors import (
@@ -198,6 +198,7 @@ class PlannedShot:
     """A shot as Kitsu will hold it: frame in/out in the cut (inclusive), frames, seconds."""
 
     shot_id: str
+    scene: int
     sequence: str
     heading: str
     frame_in: int
@@ -229,7 +230,7 @@ def planned_shots(store: "Store", project: "Project") -> list[PlannedShot]:
     for placed in the_cut.shots:
         shot = by_id[placed.shot_id]
         planned.append(PlannedShot(
-            shot_id=shot.shot_id, sequence=sequence_name(shot.shot_id, shot.scene), heading=headings[shot.scene],
+            shot_id=shot.shot_id, scene=shot.scene, sequence=sequence_name(shot.shot_id, shot.scene), heading=headings[shot.scene],
             frame_in=placed.start_frame, frame_out=placed.end_frame - 1, frames=placed.frames,
             seconds=round(placed.frames / the_cut.fps, 3), description=shot.action))
     return planned
@@ -290,27 +291,37 @@ class PublishReport:
 
 def publish(store: "Store", project: "Project", *, login: KitsuLogin | None = None,
             session: KitsuSession | None = None, kitsu_project: str | None = None,
-            clips: bool = True, notes: bool = True) -> PublishReport:
+            scenes: Iterable[int] | None = None, clips: bool = True, notes: bool = True) -> PublishReport:
     """Publish the project to Kitsu: sequences, shots (frame in/out, frames, seconds), each shot's
     current clip as a preview, and the review notes on shots as comments. Publishing again makes no
     duplicates: what Kitsu already holds is found (by the ids in the store, then by name or marker)
     and updated when the cut changed. `kitsu_project` names the production (default: the project's
-    name); an existing production of that name is used. The links are saved even when a call fails
-    part-way, so the next publish resumes."""
+    name); an existing production of that name is used. `scenes` limits the publish to those scenes'
+    shots (and their clips; notes go to every shot published so far). The links are saved even when
+    a call fails part-way, so the next publish resumes."""
     planned = planned_shots(store, project)  # refused before any network call
+    if scenes is not None:
+        wanted = {int(n) for n in scenes}
+        known = sorted({p.scene for p in planned})
+        unknown = sorted(wanted - set(known))
+        if unknown:
+            raise NothingToTrack(f"project {project.name!r} has no scene {unknown[0]} with shots; scenes: "
+                                 f"{', '.join(map(str, known))}")
+        planned = [p for p in planned if p.scene in wanted]
     if session is None:
         with connect(login) as own:
-            return publish(store, project, session=own, kitsu_project=kitsu_project, clips=clips, notes=notes)
+            return publish(store, project, session=own, kitsu_project=kitsu_project, scenes=scenes, clips=clips,
+                           notes=notes)
     from aiuteur.store.database import utcnow
 
     linked = links(store, project, session.url)
     report = PublishReport(url=session.url, kitsu_project=kitsu_project or linked.project_name or project.name,
                            shots=len(planned))
     try:
-        _publish_shots(session, project, planned, linked, report)
+        _publish_shots(session, project, planned, linked, report, _clip_size(store, project))
         comments: dict[str, list[dict]] = {}
         if clips:
-            _publish_clips(store, project, session, linked, report, comments)
+            _publish_clips(store, project, session, linked, report, comments, {p.shot_id for p in planned})
         if notes:
             _publish_notes(store, project, session, linked, report, comments)
         linked.published_at = utcnow()
@@ -319,10 +330,18 @@ def publish(store: "Store", project: "Project", *, login: KitsuLogin | None = No
     return report
 
 
+def _clip_size(store: "Store", project: "Project") -> str | None:
+    """`1280x720`: the clips' frame size, which the production's previews are normalised to."""
+    for _, clip in current_clips(store, project).values():
+        if clip.media.width and clip.media.height:
+            return f"{clip.media.width}x{clip.media.height}"
+    return None
+
+
 def _publish_shots(session: KitsuSession, project: "Project", planned: list[PlannedShot], linked: TrackerLinks,
-                   report: PublishReport) -> None:
+                   report: PublishReport, resolution: str | None) -> None:
     gazu = session.gazu
-    kproject = _production(session, project, linked, report.kitsu_project)
+    kproject = _production(session, project, linked, report.kitsu_project, resolution)
     task_type = _task_type(session, kproject, linked)
     sequences = {s["name"]: s for s in session.call("listing sequences", gazu.shot.all_sequences_for_project, kproject)}
     shots = {s["name"]: s for s in session.call("listing shots", gazu.shot.all_shots_for_project, kproject)}
@@ -360,9 +379,11 @@ def _shot_changed(shot: dict, plan: PlannedShot, sequence_id: str, data: dict) -
             or any(held.get(k) != v for k, v in data.items()))
 
 
-def _production(session: KitsuSession, project: "Project", linked: TrackerLinks, name: str) -> dict:
+def _production(session: KitsuSession, project: "Project", linked: TrackerLinks, name: str,
+                resolution: str | None) -> dict:
     """The Kitsu production: the one linked before (when it still exists), else the one of that
-    name, else a new one (a short, at the project's frame rate)."""
+    name, else a new one (a short), at the project's frame rate and the clips' frame size (Kitsu
+    normalises every uploaded movie to the production's size)."""
     gazu = session.gazu
     kproject = None
     if linked.project:
@@ -372,10 +393,10 @@ def _production(session: KitsuSession, project: "Project", linked: TrackerLinks,
             kproject = None
     if kproject is None:
         kproject = session.call(f"creating production {name!r}", gazu.project.new_project, name, "short")
-    fps = str(project.config.fps)
-    if str(kproject.get("fps") or "") != fps:
-        kproject = session.call("setting the production's frame rate", gazu.project.update_project,
-                                {"id": kproject["id"], "fps": fps})
+    wanted = {"fps": str(project.config.fps), **({"resolution": resolution} if resolution else {})}
+    if any(str(kproject.get(k) or "") != v for k, v in wanted.items()):
+        kproject = session.call("setting the production's frame rate and size", gazu.project.update_project,
+                                {"id": kproject["id"], **wanted})
     linked.project, linked.project_name = kproject["id"], kproject["name"]
     return kproject
 
@@ -424,12 +445,12 @@ def _status(session: KitsuSession, task_id: str, short_name: str | None = None) 
 
 
 def _publish_clips(store: "Store", project: "Project", session: KitsuSession, linked: TrackerLinks,
-                   report: PublishReport, cache: dict[str, list[dict]]) -> None:
+                   report: PublishReport, cache: dict[str, list[dict]], shot_ids: set[str]) -> None:
     gazu = session.gazu
     for shot_id, (version, clip) in sorted(current_clips(store, project).items()):
         tracked = linked.shots.get(shot_id)
-        if tracked is None:
-            continue  # a clip of a shot no longer in the cut
+        if tracked is None or shot_id not in shot_ids:
+            continue  # a clip of a shot no longer in the cut, or of a scene not published now
         sha = clip.media.sha256
         if sha in linked.previews:
             report.previews_kept += 1

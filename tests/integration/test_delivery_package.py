@@ -433,3 +433,25 @@ def test_export_and_its_history_from_the_command_line(workspace, tmp_path):
     assert "never writes over" in rows[1]["error"]
     table = runner.invoke(app, ["exports", "lighthouse", "-w", str(workspace)])
     assert table.exit_code == 0 and "failed" in table.output
+
+
+def test_the_farm_s_export_task_writes_a_new_package_each_time_never_over_another(workspace, tmp_path):
+    from aiuteur import Engines, open_store
+    from aiuteur.farm.tasks import run_task
+    from aiuteur.models.media import Film
+    from aiuteur.render import probe
+    from aiuteur.stages import video
+
+    out = tmp_path / "farm-delivery"
+    with open_store(workspace) as store:
+        project = store.get_project("lighthouse")
+        film = store.require_head(project, video.FILM).model(Film)
+        said = [run_task(store, project, Engines.offline(), "export", out=out) for _ in range(2)]
+    assert said == [f"exported The_Last_Light_v00{n} to {out / f'The_Last_Light_v00{n}'}" for n in (1, 2)]
+    first = verify_package(out / "The_Last_Light_v001")
+    assert verify_package(out / "The_Last_Light_v002")["shots"] == first["shots"]
+    # what tests/integration/test_farm_openjd.py does: the longest .mp4/.mov under the out dir is the film
+    media = {p: probe(p) for p in out.rglob("*") if p.suffix in (".mp4", ".mov")}
+    longest = max(media, key=lambda p: media[p].duration)
+    assert longest.relative_to(out).parts[1:] == ("reference", "film.mp4")
+    assert abs(media[longest].duration - film.duration) < 0.1 and media[longest].has_audio

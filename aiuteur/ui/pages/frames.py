@@ -84,7 +84,7 @@ def page(model: StudioModel):
                                    frames.param.message_at), css_classes=[f"aiuteur-frames-{where}-message"],
                            styles={"color": "#37474f", "white-space": "pre-wrap"}, sizing_mode="stretch_width")
 
-    scene = pn.widgets.IntInput.from_param(frames.param.scene, name="Scene", width=100)
+    scene = pn.widgets.IntInput.from_param(frames.param.scene, name="Contact sheet of scene", width=160)
     shot = pn.widgets.Select(name="Shot", options=[""], width=180, css_classes=["aiuteur-frames-shot"])
 
     def refresh_shots(*_):
