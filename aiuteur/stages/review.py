@@ -45,7 +45,7 @@ _SHOT_KEYS = {"prompts": "prompt", "frames": "frames", "video": "video"}
 STUDIO_PAGES: dict[str, str] = {
     "input": "Story", "treatment": "Story", "beats": "Story", "script": "Story",
     "assets": "Production", "hub": "Production", "shots": "Production", "visual_states": "Production",
-    "prompts": "Review", "frames": "Review", "confirm": "Stages", "video": "Review",
+    "prompts": "Prompts", "frames": "Frames", "confirm": "Costs", "video": "Review",
 }
 
 

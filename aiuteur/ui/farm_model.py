@@ -46,9 +46,10 @@ class FarmModel(param.Parameterized):
         if not self.studio.project:
             self.message = "pick a project first"
             return None
-        workspace = Path(self.studio.workspace)
+        # beside a workspace file; for a server workspace (postgresql://...) in the studio's folder
+        home = Path.cwd() if "://" in self.studio.workspace else Path(self.studio.workspace).parent
         target = Path(self.folder) if self.folder else (
-            workspace.parent / "farm-jobs" / f"{self.studio.project}-{time.strftime('%Y%m%d-%H%M%S')}")
+            home / "farm-jobs" / f"{self.studio.project}-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             with open_store(self.studio.workspace) as store:
                 project = store.get_project(self.studio.project)

@@ -45,6 +45,8 @@ class ProductionModel(param.Parameterized):
     workspace = param.String(default="aiuteur.duckdb")
     project = param.String(default="", doc="The project the production pages act on (name)")
     author = param.String(default="studio", doc="Who is editing: recorded on manual changes")
+    studio = param.Parameter(default=None, doc="The StudioModel whose confirmation dialog asks before an edit "
+                                               "makes finished work stale (None: the edit is refused instead)")
     message = param.String(default="")
     revision = param.Integer(default=0)
     # stage 5
@@ -277,13 +279,28 @@ class ProductionModel(param.Parameterized):
         return self._read(read, None)
 
     def edit_cell(self, shot_id: str, column: str, value: Any) -> bool:
-        """A table edit: one field of one shot, a new version; problems are shown, not refused."""
-        done = self._run("edit", lambda store: shots.edit_shot(store, self._project(store), self.scene, shot_id,
-                                                               {column: value}, author=self.author))
-        if done:
-            found = [p.message for p in self.problems() if p.shot_id == shot_id and p.field == column]
-            self.message = f"{shot_id} {column} saved" + (f" — problem: {found[0]}" if found else "")
-        return bool(done)
+        """A table edit: one field of one shot, a new version; problems are shown, not refused. When frames
+        or clips were made from the scene's shot list, the studio's dialog asks first (what turns stale,
+        what was spent on it); without a studio the edit is refused with that preview as the message."""
+        from aiuteur.stages.gate_actions import edit_shot
+
+        def act(store, project, confirmed: bool):
+            return edit_shot(store, project, self.scene, shot_id, {column: value}, author=self.author,
+                             confirm_invalidation=confirmed)
+
+        if self.studio is not None:
+            done = self.studio.ask_first(f"editing {shot_id} {column}", act)
+            if done is None:
+                self.message = self.studio.message or f"{shot_id} {column}: waiting for your confirmation"
+                return False
+            self.revision += 1
+        else:
+            done = self._run("edit", lambda store: act(store, self._project(store), False))
+            if not done:
+                return False
+        found = [p.message for p in self.problems() if p.shot_id == shot_id and p.field == column]
+        self.message = f"{shot_id} {column} saved" + (f" — problem: {found[0]}" if found else "")
+        return True
 
     def _shot_action(self, label: str, fn) -> bool:
         if not self.shot:

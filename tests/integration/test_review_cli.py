@@ -60,7 +60,7 @@ def test_add_list_filter_and_act_on_notes(workspace):
     assert shown.exit_code == 0, shown.output
     detail = json.loads(shown.output)
     assert detail["note"]["category"] == "composition" and detail["note"]["assignee"] == "kim"
-    assert detail["go_to"] == {"stage": "frames", "number": 10, "title": "Anchor frames", "page": "Review",
+    assert detail["go_to"] == {"stage": "frames", "number": 10, "title": "Anchor frames", "page": "Frames",
                                "artifact_key": f"shot/{third}/frames", "shot": third, "scene": 1}
     assert [e["action"] for e in detail["history"]] == ["added", "clips seen", "category confirmed", "assigned"]
 

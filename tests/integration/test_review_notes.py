@@ -136,10 +136,10 @@ def test_a_suggestion_waits_for_a_person_who_confirms_or_overrides_it(store, pro
 def test_go_to_stage_names_the_stage_page_and_artifact_for_the_shot(store, project):
     cut = review.cut(store, project)
     shot = cut.shots[4]
-    cases = {"composition": ("frames", 10, "Review", f"shot/{shot.shot_id}/frames"),
+    cases = {"composition": ("frames", 10, "Frames", f"shot/{shot.shot_id}/frames"),
              "timing": ("shots", 7, "Production", f"scene/{shot.scene}/shots"),
              "continuity": ("visual_states", 8, "Production", f"scene/{shot.scene}/states"),
-             "prompt": ("prompts", 9, "Review", f"shot/{shot.shot_id}/prompt"),
+             "prompt": ("prompts", 9, "Prompts", f"shot/{shot.shot_id}/prompt"),
              "dialogue": ("script", 4, "Story", "script"),
              "motion": ("video", 12, "Review", f"shot/{shot.shot_id}/video")}
     for category, (stage, number, page, key) in cases.items():
