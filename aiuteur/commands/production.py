@@ -32,10 +32,15 @@ def register(app: typer.Typer) -> None:
         if kind is not None and kind not in ("character", "location", "prop"):
             raise ValueError(f"--kind must be character, location or prop, not {kind!r}")
         from aiuteur.documents import assets_document
+        from aiuteur.stages.assets import unused_images as find_unused
 
         with _store(workspace) as store:
             found = store.get_project(project)
             rows = assets_document(store, found, kind)
+            unused_images = [u for u in find_unused(store, found) if kind is None or u.kind == kind]
+        never_sent = {u.slug for u in unused_images}
+        for r in rows:
+            r["image_unused"] = r["slug"] in never_sent  # bought, and no frame request carries it
         if as_json:
             print(json.dumps(rows, indent=2))
             return
@@ -44,6 +49,8 @@ def register(app: typer.Typer) -> None:
             table.add_row(r["slug"], r["kind"], r["name"], ", ".join(r["aliases"]), _scenes(r["scenes"]),
                           f"v{r['version']} {r['status']}", (r["description"] or "")[:60])
         console.print(table)
+        for unused in unused_images:  # paid for, and no frame request carries it
+            console.print(f"[yellow]image never sent[/] {unused.slug} ({unused.kind} {unused.name}): {unused.reason}")
 
     @app.command("hub")
     @_guard

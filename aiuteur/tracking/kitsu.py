@@ -315,6 +315,8 @@ def publish(store: "Store", project: "Project", *, login: KitsuLogin | None = No
     from aiuteur.store.database import utcnow
 
     linked = links(store, project, session.url)
+    if kitsu_project and linked.project_name and kitsu_project != linked.project_name:
+        linked = TrackerLinks(url=session.url)  # another production: its own ids (the old ones stay in the history)
     report = PublishReport(url=session.url, kitsu_project=kitsu_project or linked.project_name or project.name,
                            shots=len(planned))
     try:
@@ -499,18 +501,22 @@ def _publish_notes(store: "Store", project: "Project", session: KitsuSession, li
         shots = [s for s in _note_shots(store, project, note) if s in linked.shots]
         if not shots:
             report.notes_skipped[note.id] = ("on the whole film: Kitsu holds notes on shots" if note.target == "film"
-                                             else "its shots are not in the cut any more")
+                                             else "its shots are not published to Kitsu (yet, or any more)")
             continue
-        posted = []
+        posted, new = [], False
         for shot_id in shots:
             task_id = linked.shots[shot_id].task
             comment = _marked(_comments(session, task_id, cache), "note", note.id)
-            if comment is None:
+            if comment is None:  # not there, even from a publish whose links were not saved
                 comment = session.call(f"posting note {note.id} on {shot_id}", gazu.task.add_comment, task_id,
                                        _status(session, task_id), note_comment(note))
+                new = True
             posted.append(comment["id"])
         linked.notes_out[note.id] = posted
-        report.notes_posted.append(note.id)
+        if new:
+            report.notes_posted.append(note.id)
+        else:
+            report.notes_kept += 1
 
 
 # -- reading notes back ----------------------------------------------------------------------------

@@ -77,3 +77,41 @@ def test_kestrel_two_sends_every_asset_image_it_bought(tmp_path):
         assert operator.image is None  # only ever a voice on the air
         assert store.require_head(project, "asset/char-ansel").model(Asset).image is not None  # heard, then found
         _assert_every_image_is_used(store, project)
+
+
+def test_who_is_only_heard_is_read_from_cues_action_and_the_idea():
+    from aiuteur.continuity import extraction
+    from aiuteur.stages.script import from_fountain
+
+    script = from_fountain("""INT. KITCHEN - NIGHT
+
+Ida listens to the radio. A voice: Pa's.
+
+PA (ON RADIO)
+Ida? Can you hear me?
+
+NED (O.S.)
+Dinner!
+
+IDA
+(into the phone)
+Wait.
+
+MOM
+(on the phone)
+I'm outside.
+
+EXT. YARD - NIGHT
+
+Ned walks in with a lantern.
+
+NED
+You heard him too.
+""")
+    parsed = extraction.extract(script)
+    # PA: heard on a radio, never shown; NED: off screen once, then walks in; MOM: only on the phone
+    assert assets.heard_only(script, parsed) == {"PA", "MOM"}
+    shown = from_fountain(script.fountain.replace("Ida listens to the radio.", "Pa sits by the stove."))
+    assert assets.heard_only(shown, extraction.extract(shown)) == {"MOM"}  # Pa is seen now
+    # dead per the idea: a mention in action does not put him on screen
+    assert assets.heard_only(shown, extraction.extract(shown), "Ida hears her dead father Pa.") == {"PA", "MOM"}

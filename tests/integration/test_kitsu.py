@@ -24,6 +24,7 @@ from aiuteur.stages import review, video
 from aiuteur.store import Store
 from aiuteur.tracking import kitsu
 from aiuteur.tracking.errors import NothingToTrack, TrackerLoginRefused, TrackerNotConfigured, TrackerUnreachable
+from aiuteur.tracking.models import Tracking
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,6 +199,16 @@ def test_publish_makes_shots_previews_and_comments_once(kitsu_env, tmp_path):
         assert again.previews_kept == 3 and again.notes_kept == 1
         assert len(gazu.task.all_comments_for_task(linked.shots["SC010_SH0020"].task, client=client)) == len(comments)
         assert len(gazu.shot.all_shots_for_project(production, client=client)) == 3
+
+        # a publish whose links were never saved (killed between Kitsu's answer and the store's write)
+        # finds everything by name and marker: nothing is made twice
+        store.commit(project, kitsu.LINKS_KEY, Tracking())
+        lost = kitsu.publish(store, project)
+        assert (lost.shots_created, lost.previews_uploaded, lost.notes_posted) == ([], [], [])
+        assert lost.previews_kept == 3 and lost.notes_kept == 1
+        assert kitsu.links(store, project, kitsu_env.url).shots["SC010_SH0020"] == linked.shots["SC010_SH0020"]
+        assert len(gazu.task.all_comments_for_task(linked.shots["SC010_SH0020"].task, client=client)) == len(comments)
+        assert len(gazu.project.all_projects(client=client)) == len({p["name"] for p in gazu.project.all_projects(client=client)})
 
         # a new clip (different bytes) and a longer shot: the shot is updated and the clip uploaded, once
         longer = store.require_head(project, "scene/1/shots").model(ShotList)

@@ -71,6 +71,9 @@ def test_every_master_asset_is_described_drawn_in_the_locked_style_and_locked(ws
     master, versions = assets.master_versions(store, project)
     assert len(versions) == len(master.assets)
     for asset in master.assets:
+        if asset.name == "RADIO OPERATOR":  # only ever a voice on the air: described, voiced, not drawn
+            assert asset.description and asset.image is None and asset.style is None
+            continue
         assert asset.description and asset.image is not None and store.has_media(asset.image), asset.slug
         assert asset.style and "noir" in asset.style  # the locked visual capsule's text
         assert versions[asset.slug].status == "locked"

@@ -293,12 +293,13 @@ def test_voice_and_gate_documents(fresh):
     with open_store(fresh) as store:
         character = voices.voice_map(store, store.get_project(P))[0]
     printed = _printed("voice", P, character["character"], "--pitch", "2", "--json", "-w", str(fresh))
+    with open_store(fresh) as store:
+        head = store.require_head(store.get_project(P), voices.key(character["slug"]))
+        assert printed == _plain(voice_document(head))
     locked = _printed("assets-lock", P, "--json", "-w", str(fresh))
     gates = _printed("gates", P, "--json", "-w", str(fresh))
     with open_store(fresh) as store:
         project = store.get_project(P)
-        head = store.require_head(project, f"voice/{character['slug']}")
-        assert printed == _plain(voice_document(head))
         versions = [store.version(v["id"]) for v in locked["versions"]]
         assert locked == _plain(gate_passed_document(locked["passed"], versions))
         assert gates == _plain(gates_document(store, project))
