@@ -194,10 +194,13 @@ def capsules_document(capsules: "list[Any]") -> list[dict[str, Any]]:
 
 # -- production design (stages 5-8) ----------------------------------------------------------------
 def assets_document(store: Any, project: "Project", kind: Optional[str] = None) -> list[dict[str, Any]]:
-    """`aiuteur assets --json`: one dict per master asset in roster order (`kind` filters)."""
+    """`aiuteur assets --json`: one dict per master asset in roster order (`kind` filters);
+    `image_unused` is true for a bought reference image no frame request carries
+    (`aiuteur.stages.assets.unused_images`)."""
     from aiuteur.stages import assets as assets_stage
 
     master, versions = assets_stage.master_versions(store, project)
+    never_sent = {u.slug for u in assets_stage.unused_images(store, project)}
     out = []
     for asset in master.assets:
         if kind and asset.kind != kind:
@@ -211,6 +214,7 @@ def assets_document(store: Any, project: "Project", kind: Optional[str] = None) 
             "style": asset.style, "guidance": asset.guidance, "tags": asset.tags,
             "source": asset.source.model_dump() if asset.source else None,
             "version": version.number if version else None, "status": version.status if version else None,
+            "image_unused": asset.slug in never_sent,
         })
     return out
 

@@ -37,10 +37,7 @@ def register(app: typer.Typer) -> None:
         with _store(workspace) as store:
             found = store.get_project(project)
             rows = assets_document(store, found, kind)
-            unused_images = [u for u in find_unused(store, found) if kind is None or u.kind == kind]
-        never_sent = {u.slug for u in unused_images}
-        for r in rows:
-            r["image_unused"] = r["slug"] in never_sent  # bought, and no frame request carries it
+            unused_images = [] if as_json else [u for u in find_unused(store, found) if kind is None or u.kind == kind]
         if as_json:
             print(json.dumps(rows, indent=2))
             return

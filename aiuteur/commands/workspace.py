@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
         since: Optional[str] = typer.Option(None, "--since", help="Only changes at or after this UTC time "
                                                                    "(ISO, e.g. 2026-12-01 or 2026-12-01T09:30)."),
         action: Optional[str] = typer.Option(None, "--action", help="Only actions starting with this, e.g. budget."),
+        user: Optional[str] = typer.Option(None, "--user", help="Only changes made by this user (the audit log's author)."),
         csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write the log as CSV to this file."),
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
@@ -57,10 +58,10 @@ def register(app: typer.Typer) -> None:
             return
         with _store(workspace) as store:
             if csv_out is not None:
-                csv_out.write_text(store.audit_csv(project, when, action=action), encoding="utf-8")
+                csv_out.write_text(store.audit_csv(project, when, action=action, author=user), encoding="utf-8")
                 console.print(f"wrote {csv_out}")
                 return
-            entries = store.audit_log(project, when, action=action)
+            entries = store.audit_log(project, when, action=action, author=user)
         if as_json:
             console.print_json(json.dumps([e.model_dump(mode="json") for e in entries]))
             return

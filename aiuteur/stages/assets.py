@@ -419,21 +419,24 @@ def _require_asset(store: Store, project: Project, asset_slug: str) -> Version:
 _NOT_SHOWN = re.compile(r"\b(voice|voices|radio|radios|message|messages|static|crackl\w*|speaker|phone|call sign|"
                         r"recording|tape|heard|hears|hear|memory|memories|photo\w*|picture|grave|drowned|dead)\b",
                         re.I)
+#: a parenthetical that puts the speaker off screen ("(on the phone)"; "(into the phone)" is someone we see)
+_OFF_SCREEN_NOTE = re.compile(r"\b((on|over|through|from) (the |a )?(radio|phone|line|speaker|intercom|air|tape)|"
+                              r"filtered|off[- ]?screen|off[- ]?camera|v\.?o\.?|o\.?s\.?|o\.?c\.?)(?![a-z])", re.I)
 #: words of an idea that put a person out of the world: "her drowned brother Tomas", "his late father"
 _GONE = r"(dead|drowned|late|lost|missing|deceased|departed|absent|vanished|ghost of|memory of)"
 
 
 def heard_only(script: MasterScript, parsed: extraction.Parsed, idea: str = "") -> set[str]:
     """The characters the film only hears: every cue of theirs is off screen (V.O., O.S., on a radio
-    or a phone, by extension or parenthetical) and no action sentence shows them — a sentence that
-    names their voice, a message or their death does not, and for someone dead or absent per the
-    idea ("her drowned brother Tomas") no mention does. They keep their voice but get no image:
-    an image nobody sees is money spent for nothing."""
+    or a phone, by extension or parenthetical) and no action sentence shows them — one that starts
+    with them does, one that names their voice, a message or their death does not, and for someone
+    dead or absent per the idea ("her drowned brother Tomas") no mention does. They keep their
+    voice but get no image: an image nobody sees is money spent for nothing."""
     from aiuteur.screenplay import ElementType, parse
     from aiuteur.screenplay.names import character_name
     from aiuteur.sound.treatments import treatment_of
 
-    cues: dict[str, list[str]] = {}
+    cues: dict[str, list[bool]] = {}  # name -> for each of their cues, whether it is off screen
     elements = parse(script.fountain).elements
     for i, element in enumerate(elements):
         if element.type is not ElementType.CHARACTER:
@@ -441,13 +444,15 @@ def heard_only(script: MasterScript, parsed: extraction.Parsed, idea: str = "") 
         following = elements[i + 1] if i + 1 < len(elements) else None
         note = following.text if following is not None and following.type is ElementType.PARENTHETICAL else None
         extension = element.text[element.text.find("("):] if "(" in element.text else None
-        cues.setdefault(character_name(element.text), []).append(treatment_of(extension, note))
+        off = bool(extension and treatment_of(extension) != "on_screen") or bool(note and _OFF_SCREEN_NOTE.search(note))
+        cues.setdefault(character_name(element.text), []).append(off)
     out: set[str] = set()
     for person in parsed.characters:
-        treatments = [t for name in person.names for t in cues.get(name.upper(), [])]
-        if not treatments or "on_screen" in treatments:
+        off_screen = [off for name in person.names for off in cues.get(name.upper(), [])]
+        if not off_screen or not all(off_screen):
             continue
-        gone = any(re.search(rf"\b{_GONE}\b(\W+\w+){{0,3}}?\W+{re.escape(n)}\b", idea, re.I) for n in person.names)
+        gone = any(re.search(rf"\b{_GONE}\b([^\w.!?;]+\w+){{0,3}}?[^\w.!?;]+{re.escape(n)}\b", idea, re.I)
+                   for n in person.names)  # "drowned brother Tomas", within one sentence
         if gone or not _shown_in_action(person, parsed.scenes):
             out.add(person.name)
     return out
@@ -461,7 +466,10 @@ def _shown_in_action(person: Asset, scenes: list[extraction.SceneText]) -> bool:
     for scene in scenes:
         for paragraph in scene.action:
             for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
-                if finder.find(sentence) and not _NOT_SHOWN.search(sentence):
+                if not finder.find(sentence):
+                    continue
+                subject = " ".join(sentence.split()[:3])  # "Ida listens to the radio": Ida is there
+                if finder.find(subject) or not _NOT_SHOWN.search(sentence):
                     return True
     return False
 

@@ -40,9 +40,10 @@ class AuditMixin:
         )
 
     def audit_log(self, project: Any = None, since: datetime | None = None, *, action: str | None = None,
-                  limit: int | None = None) -> list[AuditEntry]:
+                  limit: int | None = None, author: str | None = None) -> list[AuditEntry]:
         """Changes, oldest first: of one project (a Project, a name or an id; None: the whole
-        workspace), at or after `since`, whose action starts with `action` (e.g. "budget.")."""
+        workspace), at or after `since`, whose action starts with `action` (e.g. "budget."), made by
+        `author` (a user name; None: anyone)."""
         sql = "SELECT id, project_id, action, detail, author, created_at FROM audit_log WHERE 1 = 1"
         params: list[Any] = []
         if project is not None:
@@ -58,18 +59,22 @@ class AuditMixin:
         if action:
             sql += " AND action LIKE ?"
             params.append(action.replace("%", r"\%") + "%")
+        if author:
+            sql += " AND author = ?"
+            params.append(author)
         sql += " ORDER BY created_at, id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [AuditEntry(**{**row, "detail": json.loads(row["detail"]), "author": row["author"] or "unknown"})
                 for row in self.db.rows(sql, params)]
 
-    def audit_csv(self, project: Any = None, since: datetime | None = None, *, action: str | None = None) -> str:
+    def audit_csv(self, project: Any = None, since: datetime | None = None, *, action: str | None = None,
+                  author: str | None = None) -> str:
         """`audit_log` as CSV text (header first; `detail` as JSON), for a spreadsheet or an auditor."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(AUDIT_CSV_COLUMNS)
-        for entry in self.audit_log(project, since, action=action):
+        for entry in self.audit_log(project, since, action=action, author=author):
             writer.writerow([entry.created_at.isoformat(sep=" "), entry.author, entry.project_id or "", entry.action,
                              json.dumps(entry.detail, sort_keys=True), entry.id])
         return out.getvalue()

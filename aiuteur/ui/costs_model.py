@@ -15,7 +15,6 @@ from typing import Any
 import param
 
 from aiuteur.errors import not_yet_errors, user_errors
-from aiuteur.store import open_store
 from aiuteur.ui.studio_model import StudioModel
 
 
@@ -47,7 +46,7 @@ class CostsModel(param.Parameterized):
         if not self.studio.project:
             return default
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 return action(store, store.get_project(self.studio.project))
         except not_yet_errors():  # a view: nothing to price yet, or a busy workspace, shows nothing
             return default
@@ -71,7 +70,7 @@ class CostsModel(param.Parameterized):
             self._say("what-if", "pick a project first")
             return None
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 table = confirm.what_if(store, store.get_project(self.studio.project), self.change.strip() or None,
                                         by=self.by, engine_ids=engine_ids or None)
         except user_errors() as exc:
@@ -141,7 +140,7 @@ class CostsModel(param.Parameterized):
             self._say("confirm", "pick a project first")
             return False
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 project = store.get_project(self.studio.project)
                 for gate in ("prompts", "frames"):
                     waiting = gate_actions.waiting_at(store, project, gate)

@@ -112,7 +112,7 @@ class DeliveryModel(param.Parameterized):
 
         if not self.studio.project:
             return []
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             records = delivery.export_history(store, store.get_project(self.studio.project))
         return [{"finished": r.finished_at, "status": r.status, "package": r.package or "", "codec": r.codec,
                  "resolution": r.resolution or "", "handles": "" if r.handles is None else r.handles,
@@ -133,7 +133,7 @@ class DeliveryModel(param.Parameterized):
             / f"{self.studio.project}-{time.strftime('%Y%m%d-%H%M%S')}.zip")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 summary = archive_project(store, store.get_project(self.studio.project), target.absolute(),
                                           branch=self.archive_branch.strip() or None)
         except (ArchiveError, StoreError, OSError) as exc:
@@ -155,7 +155,7 @@ class DeliveryModel(param.Parameterized):
         where = self.restore_workspace.strip() or self.studio.workspace
         try:
             summary = read_summary(file)
-            with open_store(where) as store:
+            with open_store(where, user=self.studio.user or None) as store:
                 project = restore_project(store, file)
         except (ArchiveError, StoreError, OSError) as exc:
             self.message = f"restore failed: {exc}"

@@ -12,7 +12,7 @@ from typing import Any
 import param
 
 from aiuteur.farm import FarmRefused, job_bundle, plan
-from aiuteur.store import StoreError, open_store
+from aiuteur.store import StoreError
 from aiuteur.ui.studio_model import StudioModel
 
 
@@ -30,7 +30,7 @@ class FarmModel(param.Parameterized):
         if not self.studio.project:
             return None
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 project = store.get_project(self.studio.project)
                 job = plan(store, project, engines_for(store, project))
         except (FarmRefused, StoreError) as exc:
@@ -51,7 +51,7 @@ class FarmModel(param.Parameterized):
         target = Path(self.folder) if self.folder else (
             home / "farm-jobs" / f"{self.studio.project}-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 project = store.get_project(self.studio.project)
                 job = plan(store, project, engines_for(store, project))
                 folder = job_bundle(job, target, workspace=str(store.path), aiuteur=self.aiuteur,

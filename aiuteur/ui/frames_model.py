@@ -16,7 +16,6 @@ from typing import Any
 import param
 
 from aiuteur.errors import not_yet_errors, user_errors
-from aiuteur.store import open_store
 from aiuteur.ui.studio_model import StudioModel
 
 
@@ -59,7 +58,7 @@ class FramesModel(param.Parameterized):
         if not self.studio.project:
             return default
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 return action(store, store.get_project(self.studio.project))
         except not_yet_errors():  # a view: nothing yet (stage 10 not run) or a busy workspace shows nothing
             return default
@@ -70,7 +69,7 @@ class FramesModel(param.Parameterized):
             self._say(where, "pick a project first")
             return None
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 result = action(store, store.get_project(self.studio.project))
         except user_errors() as exc:  # the library's reason (FramesError, StageError, EngineError, ...) is shown
             self._say(where, f"{label}: {exc}")

@@ -12,7 +12,6 @@ import param
 
 from aiuteur import jobs
 from aiuteur.costs.budgets import budget_status
-from aiuteur.store import open_store
 from aiuteur.ui.studio_model import StudioModel
 
 
@@ -27,13 +26,13 @@ class JobsModel(param.Parameterized):
         """done/running/queued/failed/cancelled counts for the selected project."""
         if not self.studio.project:
             return None
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             return jobs.progress(store, store.get_project(self.studio.project))
 
     def rows(self) -> list[dict[str, Any]]:
         if not self.studio.project:
             return []
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             found = jobs.list_jobs(store, store.get_project(self.studio.project).id)
         return [{"job": j.id, "kind": j.kind, "stage": j.stage, "engine": j.engine, "status": str(j.status),
                  "attempts": j.attempts, "estimate_usd": round(j.estimated_cost, 4),
@@ -43,7 +42,7 @@ class JobsModel(param.Parameterized):
     def budget(self) -> dict[str, Any] | None:
         if not self.studio.project:
             return None
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             return budget_status(store, store.get_project(self.studio.project)).model_dump(mode="json")
 
     def cancel_all(self) -> list[str]:
@@ -51,7 +50,7 @@ class JobsModel(param.Parameterized):
         if not self.studio.project:
             self.message = "pick a project first"
             return []
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             cancelled = jobs.cancel_all(store, store.get_project(self.studio.project))
         self.message = f"cancelled {len(cancelled)} job(s)"
         return cancelled
@@ -62,7 +61,7 @@ class JobsModel(param.Parameterized):
         if not self.studio.project:
             self.message = "pick a project first"
             return None
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             project = store.get_project(self.studio.project)
             starts = jobs.uncertain_starts(store, project, engines=self.engines)
             if starts:
@@ -81,7 +80,7 @@ class JobsModel(param.Parameterized):
         if not self.uncertain:
             self.message = "nothing to confirm"
             return None
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             report = jobs.resume_project(store, store.get_project(self.studio.project), engines=self.engines,
                                          uncertain="rebuy" if rebuy else "skip")
         self.uncertain = []

@@ -16,7 +16,6 @@ from typing import Any
 import param
 
 from aiuteur.errors import not_yet_errors, user_errors
-from aiuteur.store import open_store
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the studio model makes this one (lazily): importing it here would be a cycle
@@ -60,7 +59,7 @@ class PipelineModel(param.Parameterized):
         try:
             from aiuteur.stages.gate_actions import next_gate
 
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 info = next_gate(store, store.get_project(self.studio.project))
         except not_yet_errors():  # a view: a busy workspace or a project without a script shows no gate
             return
@@ -152,7 +151,7 @@ class PipelineModel(param.Parameterized):
 
         outcome: dict[str, Any] = {"finished": True}
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 project = store.get_project(project_name)
                 engines = self.engines if self.engines is not None else engines_for(store, project)
                 report = pipeline.run(store, project, engines, until=RUNNABLE[target], auto_lock=False,

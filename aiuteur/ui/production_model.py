@@ -73,9 +73,13 @@ class ProductionModel(param.Parameterized):
     tag_shot = param.String(default="", doc="Shot id where the change happens (empty: the scene's start)")
 
     # -- plumbing ---------------------------------------------------------------------------------
+    def _open_store(self):
+        """The workspace for one call: through the studio (as its signed-in user) when there is one."""
+        return self.studio.open_store() if self.studio is not None else open_store(self.workspace)
+
     def _run(self, label: str, action, *, changes: bool = True) -> Any:
         try:
-            with open_store(self.workspace) as store:
+            with self._open_store() as store:
                 result = action(store)
         except user_errors() as exc:  # the page shows the reason the library gave
             self.message = f"{label} failed: {exc}"
@@ -89,7 +93,7 @@ class ProductionModel(param.Parameterized):
         if not self.project:
             return default
         try:
-            with open_store(self.workspace) as store:
+            with self._open_store() as store:
                 return action(store, store.get_project(self.project))
         except not_yet_errors():  # a view shows "nothing yet"; actions report their errors in `message`
             return default
@@ -174,7 +178,7 @@ class ProductionModel(param.Parameterized):
                      "used_by": ", ".join(sorted({u.project for u in library.usage(store, a.id)})),
                      "description": a.description} for a in found]
         try:
-            with open_store(self.workspace) as store:
+            with self._open_store() as store:
                 return read(store)
         except user_errors() as exc:
             self.message = f"library search failed: {exc}"

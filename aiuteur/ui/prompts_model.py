@@ -15,7 +15,6 @@ from typing import Any
 import param
 
 from aiuteur.errors import not_yet_errors, user_errors
-from aiuteur.store import open_store
 from aiuteur.ui.studio_model import StudioModel
 
 #: cards drawn at once on the page (a 600-shot film is read by scene)
@@ -57,7 +56,7 @@ class PromptsModel(param.Parameterized):
         from aiuteur.stages import prompts
 
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 found = prompts.list_prompts(store, store.get_project(self.studio.project))
         except not_yet_errors():  # a view: nothing yet (no shot lists) or a busy workspace shows no cards
             return []
@@ -71,7 +70,7 @@ class PromptsModel(param.Parameterized):
         from aiuteur.stages import prompts
 
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 found = prompts.list_prompts(store, store.get_project(self.studio.project), shot_id=shot_id)
         except not_yet_errors():
             return None
@@ -84,7 +83,7 @@ class PromptsModel(param.Parameterized):
         """Each card's start and end frame files (for thumbnails), when they exist: shot id -> (start, end)."""
         if not cards:
             return {}
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             return {card.shot_id: tuple(str(store.media_path(ref)) if ref is not None and store.has_media(ref) else None
                                         for ref in (card.start_frame, card.end_frame))  # type: ignore[misc]
                     for card in cards}
@@ -95,7 +94,7 @@ class PromptsModel(param.Parameterized):
             return []
         from aiuteur.stages import prompts
 
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             return [v.number for v in store.history(store.get_project(self.studio.project), prompts.key(self.shot))]
 
     # -- acting --------------------------------------------------------------------------------------
@@ -162,7 +161,7 @@ class PromptsModel(param.Parameterized):
             self._say("lock", "pick a shot first (or lock every prompt)")
             return None
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 locked = prompts.lock_prompts(store, self._project(store), shot_id=shot, author=self.studio.author)
         except user_errors() as exc:  # PromptInvalid names each shot and problem
             self._say("lock", f"not locked: {exc}")
@@ -179,7 +178,7 @@ class PromptsModel(param.Parameterized):
             self._say("diff", "pick a shot first")
             return ""
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 text = prompts.diff_prompts(store, self._project(store), self.shot, self.diff_a, self.diff_b)
         except user_errors() as exc:
             self._say("diff", f"no diff: {exc}")
@@ -199,7 +198,7 @@ class PromptsModel(param.Parameterized):
             return None
         merged = PromptText(frame_prompt=self.frame_text, video_prompt=self.video_text) if choice == "merge" else None
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 version = prompts.resolve_stale_prompt(store, self._project(store), self.shot, choice, merged=merged,
                                                        author=self.studio.author)
         except user_errors() as exc:

@@ -16,7 +16,7 @@ from aiuteur.models.sound import Voice
 from aiuteur.sound.audio import read_wav
 from aiuteur.stages import sound, video, voices
 from aiuteur.stages.gates import StageError
-from aiuteur.store import StoreError, open_store
+from aiuteur.store import StoreError
 from aiuteur.ui.studio_model import StudioModel
 
 PREVIEW_RATE = 24000  # scene previews are sent to the browser as 24 kHz mono: a quarter of the bytes
@@ -42,12 +42,12 @@ class SoundModel(param.Parameterized):
     def voice_rows(self) -> list[dict[str, Any]]:
         if not self.studio.project:
             return []
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             return voices.voice_map(store, store.get_project(self.studio.project))
 
     def select(self, character: str) -> None:
         """Load one character's voice into the editing fields."""
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             voice = voices.voice_for(store, store.get_project(self.studio.project), character).model(Voice)
         self.param.update(character=voice.character, engine=voice.engine, voice_id=voice.voice_id,
                           description=voice.description, pitch=voice.pitch, pace=voice.pace,
@@ -57,7 +57,7 @@ class SoundModel(param.Parameterized):
         """Give every speaking character without a voice its default one."""
         if not self._ready():
             return
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             cast = voices.cast(store, store.get_project(self.studio.project))
         self.message = f"{len(cast)} voices"
         self.revision += 1
@@ -68,7 +68,7 @@ class SoundModel(param.Parameterized):
             self.message = self.message or "pick a character first"
             return False
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 version = voices.set_voice(store, store.get_project(self.studio.project), self.character,
                                            engine=self.engine or None, voice_id=self.voice_id or None,
                                            description=self.description, pitch=self.pitch, pace=self.pace,
@@ -84,7 +84,7 @@ class SoundModel(param.Parameterized):
     def lock_voices(self) -> None:
         if not self._ready():
             return
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             locked = voices.lock(store, store.get_project(self.studio.project), author=self.studio.author)
         self.message = f"locked {len(locked)} voice(s)"
         self.revision += 1
@@ -96,7 +96,7 @@ class SoundModel(param.Parameterized):
             self.message = self.message or "pick a character first"
             return ""
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 ref = voices.audition(store, store.get_project(self.studio.project), self.character,
                                       self.audition_line or None)
                 self.audition_path = str(store.media_path(ref))
@@ -109,7 +109,7 @@ class SoundModel(param.Parameterized):
     def summary(self) -> dict[str, Any] | None:
         if not self.studio.project:
             return None
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             return sound.summary(store, store.get_project(self.studio.project))
 
     def make(self) -> None:
@@ -117,7 +117,7 @@ class SoundModel(param.Parameterized):
         if not self._ready():
             return
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 project = store.get_project(self.studio.project)
                 report = sound.generate(store, project)
                 if store.head(project, video.FILM) is not None:
@@ -134,7 +134,7 @@ class SoundModel(param.Parameterized):
         scene = scene or self.scene
         if not self.studio.project or not scene:
             return None
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             project = store.get_project(self.studio.project)
             head = store.head(project, video.FILM)
             mixed = sound.film_sound(store, head) if head is not None else None
@@ -163,7 +163,7 @@ class SoundModel(param.Parameterized):
         """The project's sound settings into the fields (music engine, mix source)."""
         if not self.studio.project:
             return
-        with open_store(self.studio.workspace) as store:
+        with self.studio.open_store() as store:
             current = sound.settings(store, store.get_project(self.studio.project))
         self.param.update(music_engine=current.music_engine, mix_source=current.mix_source)
 
@@ -172,7 +172,7 @@ class SoundModel(param.Parameterized):
         if not self._ready():
             return False
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 sound.set_settings(store, store.get_project(self.studio.project), author=self.studio.author,
                                    music_engine=self.music_engine, mix_source=self.mix_source)
         except (StageError, StoreError, ValueError) as exc:

@@ -41,11 +41,17 @@ class StoryModel(param.Parameterized):
     branch_message = param.String(default="")
     message = param.String(default="")
     revision = param.Integer(default=0)
+    studio = param.Parameter(default=None, doc="The StudioModel this page belongs to: the store is opened "
+                                               "through it, as its signed-in user (None: the default user)")
+
+    def _open_store(self):
+        """The workspace for one call: through the studio (as its signed-in user) when there is one."""
+        return self.studio.open_store() if self.studio is not None else open_store(self.workspace)
 
     def _run(self, label: str, action) -> Any:
         """Run an action against the open store; report success or the error in `message`."""
         try:
-            with open_store(self.workspace) as store:
+            with self._open_store() as store:
                 result = action(store)
         except user_errors() as exc:  # the page shows the reason (file or field named by the library)
             self.message = f"{label} failed: {exc}"
@@ -103,7 +109,7 @@ class StoryModel(param.Parameterized):
     def stages(self) -> list[StageStatus]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             return project_status(store, store.get_project(self.project))
 
     # -- stage 2 -----------------------------------------------------------------------------------
@@ -116,14 +122,14 @@ class StoryModel(param.Parameterized):
     def comparison(self) -> list[treatment.VariantStats]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             head = store.head(store.get_project(self.project), "treatment")
             return treatment.compare(head.model(TreatmentSet)) if head else []
 
     def variant_texts(self) -> list[str]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             head = store.head(store.get_project(self.project), "treatment")
             return [v.text for v in head.model(TreatmentSet).variants] if head else []
 
@@ -141,7 +147,7 @@ class StoryModel(param.Parameterized):
     def beat_rows(self) -> list[dict[str, Any]]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             head = store.head(store.get_project(self.project), "beats")
             if head is None:
                 return []
@@ -190,7 +196,7 @@ class StoryModel(param.Parameterized):
         """The current script in screenplay layout: the exporter's CSS and body, for an HTML pane."""
         if not self.project:
             return ""
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             head = store.head(store.get_project(self.project), "script")
             if head is None:
                 return ""
@@ -202,7 +208,7 @@ class StoryModel(param.Parameterized):
     def scene_rows(self) -> list[dict]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             head = store.head(store.get_project(self.project), "script")
             return script.scene_rows(head.model(MasterScript)) if head else []
 
@@ -210,7 +216,7 @@ class StoryModel(param.Parameterized):
     def branches(self) -> list[dict]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self._open_store() as store:
             return timelines.list_branches(store, store.get_project(self.project))
 
     def switch_branch(self, name: str) -> None:

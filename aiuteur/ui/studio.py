@@ -30,8 +30,16 @@ def stage_timeline_html(model: StudioModel) -> str:
 
 
 class StudioApp:
-    def __init__(self, workspace: str) -> None:
-        self.model = StudioModel(workspace=workspace)
+    def __init__(self, workspace: str, *, user: str | None = None) -> None:
+        """`user`: the signed-in person (pn.state.user when served with logins), the author of every change."""
+        self.model = StudioModel(workspace=workspace, user=user or "")
+
+    def signed_in(self) -> pn.viewable.Viewable:
+        """Who is signed in, with a way out (only when the studio is served with logins)."""
+        if not self.model.user:
+            return pn.pane.Markdown("")
+        return pn.pane.HTML(f'Signed in as <b class="aiuteur-user">{html.escape(self.model.user)}</b> · '
+                            f'<a href="./logout">Log out</a>')
 
     def project_picker(self) -> pn.viewable.Viewable:
         return pn.widgets.Select.from_param(self.model.param.project, name="Project")
@@ -185,7 +193,7 @@ class StudioApp:
 
         return pn.template.FastListTemplate(
             title="aiuteur studio",
-            sidebar=[self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`"),
+            sidebar=[self.signed_in(), self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`"),
                      pn.pane.Markdown("**Run stages 5-12**"), run_controls(self.model, "sidebar", compact=True)],
             main=[self.confirmation_dialog(), tabs],
         )

@@ -20,7 +20,7 @@ from aiuteur.stages import review
 from aiuteur.stages.gates import StageError
 from aiuteur.stages.status import StageStatus, project_status
 from aiuteur.stages.video import FILM
-from aiuteur.store import StoreError, open_store
+from aiuteur.store import Store, StoreError, open_store
 
 
 class StudioModel(param.Parameterized):
@@ -34,7 +34,11 @@ class StudioModel(param.Parameterized):
     note_assignee = param.String(default="", doc="Who should act on the note (notified); optional")
     notes_state = param.Selector(default="all", objects=["all", *NOTE_STATES], doc="Which notes the list shows")
     selected_note = param.String(default="", doc="The note the note actions apply to")
-    author = param.String(default="studio", doc="Who is reviewing: recorded on notes and their changes")
+    author = param.String(default="studio", doc="Who is reviewing: recorded on notes and their changes (the "
+                                                "signed-in `user` when there is one)")
+    user = param.String(default="", doc="The signed-in person (pn.state.user when the studio is served with "
+                                        "logins): the author of every change and audit-log row; empty: the "
+                                        "store's default ($AIUTEUR_USER, else the OS login)")
     focus_page = param.String(default="", doc="The page 'Go to stage' opened (a tab title)")
     focus_stage = param.String(default="", doc="The stage 'Go to stage' opened (a stage slug)")
     focus_shot = param.String(default="", doc="The shot 'Go to stage' opened")
@@ -50,6 +54,8 @@ class StudioModel(param.Parameterized):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        if self.user:
+            self.author = self.user
         self._stamp: tuple | None = None
         self._stamped_at = 0.0
         self._pending_call: Callable[[bool], Any] | None = None
@@ -58,9 +64,20 @@ class StudioModel(param.Parameterized):
         self.refresh()
         self._stamp = self.store_stamp()
 
+    def open_store(self, *, read_only: bool = False) -> Store:
+        """The workspace, opened for one call (`with model.open_store() as store:`) as the signed-in
+        user: every version, note, approval and budget change made through it, and its audit-log row,
+        names `user`. Every studio model opens the store through here."""
+        return open_store(self.workspace, read_only=read_only, user=self.user or None)
+
+    @param.depends("user", watch=True)
+    def _user_is_author(self) -> None:
+        if self.user:
+            self.author = self.user
+
     def refresh(self) -> None:
         """Reload the project list from the workspace."""
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             names = [p.name for p in store.list_projects()]
         self.param.project.objects = names
         if self.project not in names:
@@ -147,14 +164,14 @@ class StudioModel(param.Parameterized):
     def stages(self) -> list[StageStatus]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             return project_status(store, store.get_project(self.project))
 
     def film_path(self) -> Path | None:
         """The assembled film's file in the media store, or None before stage 12."""
         if not self.project:
             return None
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             project = store.get_project(self.project)
             head = store.head(project, FILM)
             return store.media_path(head.model(Film).media) if head else None
@@ -163,7 +180,7 @@ class StudioModel(param.Parameterized):
         """One row per shot in cut order, with its first frame's timecode and start time in the film."""
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             project = store.get_project(self.project)
             lists: list[ShotList] = review.shot_lists(store, project)
             the_cut = review.cut(store, project)
@@ -184,7 +201,7 @@ class StudioModel(param.Parameterized):
     def _cut(self) -> review.Cut | None:
         if not self.project:
             return None
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             return review.cut(store, store.get_project(self.project))
 
     def playhead_frame(self) -> int:
@@ -238,7 +255,7 @@ class StudioModel(param.Parameterized):
     def notes(self) -> list[ReviewNote]:
         if not self.project:
             return []
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             return store.notes(store.get_project(self.project).id)
 
     def note_rows(self) -> list[dict[str, Any]]:
@@ -263,7 +280,7 @@ class StudioModel(param.Parameterized):
             self.message = "pick a project first"
             return None
         try:
-            with open_store(self.workspace) as store:
+            with self.open_store() as store:
                 result = action(store, store.get_project(self.project))
         except raising:
             raise
@@ -380,7 +397,7 @@ class StudioModel(param.Parameterized):
         from aiuteur.models.prompts import ShotPrompt
         from aiuteur.stages import frames, prompts, video
 
-        with open_store(self.workspace) as store:
+        with self.open_store() as store:
             project = store.get_project(self.project)
             prompt, pictures, clip = (store.head(project, k(shot_id)) for k in (prompts.key, frames.key, video.key))
             if prompt is None:
@@ -416,7 +433,7 @@ class StudioModel(param.Parameterized):
         from aiuteur import notify
 
         try:
-            with open_store(self.workspace) as store:
+            with self.open_store() as store:
                 project = store.get_project(self.project)
                 notify.sweep(store, project)
                 return notify.history(store, project, after=after)

@@ -12,7 +12,7 @@ from typing import Any
 
 import param
 
-from aiuteur.store import StoreError, open_store
+from aiuteur.store import StoreError
 from aiuteur.ui.studio_model import StudioModel
 
 
@@ -36,7 +36,7 @@ class TrackingModel(param.Parameterized):
         if not self.studio.project:
             return "Pick a project to publish it to Kitsu."
         try:
-            with open_store(self.studio.workspace) as store:
+            with self.studio.open_store() as store:
                 state = kitsu.status(store, store.get_project(self.studio.project))
         except StoreError as exc:
             return str(exc)
@@ -69,7 +69,7 @@ class TrackingModel(param.Parameterized):
             self.message = "pick a project first"
             return None
         try:
-            with open_store(self.studio.workspace, user=self.studio.author or None) as store:
+            with self.studio.open_store() as store:
                 result = act(store, store.get_project(self.studio.project))
         except user_errors() as exc:  # not set up, refused, out of reach, no shots yet: said, not raised
             self.message = f"{label}: {exc}"

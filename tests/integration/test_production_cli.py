@@ -36,7 +36,7 @@ def test_assets_json(ws):
     assert [r["name"] for r in rows if r["kind"] == "location"] == KESTREL_LOCATIONS
     mara = next(r for r in people if r["name"] == "MARA")
     assert set(mara) == {"slug", "name", "kind", "aliases", "description", "scenes", "found_in", "image",
-                         "image_sha256", "style", "guidance", "tags", "source", "version", "status"}
+                         "image_sha256", "style", "guidance", "tags", "source", "version", "status", "image_unused"}
     assert mara["aliases"] == ["MARA HALVORSEN"] and mara["status"] == "locked" and mara["image"].endswith(".png")
     props = _json("assets", "kestrel", "--kind", "prop", "--workspace", ws)
     assert props and {r["kind"] for r in props} == {"prop"}

@@ -204,7 +204,7 @@ READERS = [
     ("capsules", ["capsules"], _capsules, {"kind", "name", "version", "source", "description"}),
     ("assets", ["assets", P], _assets,
      {"slug", "name", "kind", "aliases", "description", "scenes", "found_in", "image", "image_sha256", "style",
-      "guidance", "tags", "source", "version", "status"}),
+      "guidance", "tags", "source", "version", "status", "image_unused"}),
     ("hub", ["hub", P], _hub, {"project", "threshold", "scenes", "unmatched", "risks"}),
     ("shots", ["shots", P], _shots,
      {"scene", "heading", "version", "status", "stale", "seconds", "limits", "problems", "shots"}),
@@ -330,3 +330,71 @@ def test_note_documents(fresh):
     assert set(shown) == {"note", "go_to", "history", "retakes"} and shown["note"]["shot"] == shot_id
     assert {"id", "project_id", "target", "shot", "frame", "fps", "timecode", "category", "suggested_category",
             "suggested_by", "stage", "text", "author", "assignee", "state", "created_at", "updated_at"} <= set(added)
+
+
+# -- one INT/EXT rule and one character-name normaliser, the render's vocabulary included ----------
+@pytest.mark.parametrize("heading", ["INT. HOUSE - DAY", "int house", "EXT.", "ext / int car", "INT./EXT. CAR",
+                                     "I/E PORCH", "e / i porch", "EXT/INT", "EST. CITY", "INTERCUT", "Exterior",
+                                     ".SNIPER POV", ""])
+def test_render_int_ext_agrees_with_the_heading_rule(heading):
+    from aiuteur.render.vocabulary import normalize_int_ext
+    from aiuteur.screenplay.headings import split_int_ext
+
+    prefix, _ = split_int_ext(heading)
+    if prefix is not None:  # where the heading rule sees a prefix, the render reads the same (EST is no panel value)
+        assert normalize_int_ext(heading) == (None if prefix == "EST" else prefix)
+
+
+@pytest.mark.parametrize("value,expected", [("Interior", "INT"), ("Exterior", "EXT"), ("INTERIOR/EXTERIOR", "INT/EXT"),
+                                            ("IE", "INT/EXT"), ("int.", "INT"), ("est", None), ("", None),
+                                            ("nowhere", None)])
+def test_render_int_ext_reads_the_words_a_spec_field_holds(value, expected):
+    from aiuteur.render.vocabulary import normalize_int_ext
+
+    assert normalize_int_ext(value) == expected
+
+
+@pytest.mark.parametrize("name", ["Mara (V.O.)", "MARA", "  mrs.  pell ", "@McClane", "JANE ^", "MOM (ON PHONE",
+                                  "O’Brien (cont’d)"])
+def test_render_character_key_is_the_library_name(name):
+    from aiuteur.render.vocabulary import character_key
+    from aiuteur.screenplay.names import character_name
+
+    assert character_key(name) == character_name(name)
+
+
+def test_action_documents(fresh, tmp_path):
+    """approve-clip, prompts-lock, audition, farm and archive/restore print what their functions build."""
+    from aiuteur.archive import read_summary
+    from aiuteur.documents import (approve_clip_document, audition_document, farm_document, locked_prompts_document,
+                                   restore_document)
+    from aiuteur.engines.config import engines_for
+    from aiuteur.farm import plan
+    from aiuteur.stages import video, voices
+    from aiuteur.store import open_store
+
+    ws = str(fresh)
+    shot = _printed("shots", P, "--json", "-w", ws)[0]["shots"][0]["shot_id"]
+    character = _printed("voices", P, "--json", "-w", ws)[0]["character"]
+    approved = _printed("approve-clip", P, shot, "--json", "-w", ws)
+    locked = _printed("prompts-lock", P, "--json", "-w", ws)
+    heard = _printed("audition", P, character, "--json", "-w", ws)
+    bundle = _printed("farm", P, "--out", str(tmp_path / "bundle"), "--json", "-w", ws)
+    _printed("archive", P, str(tmp_path / "p.zip"), "--json", "-w", ws)
+    restored = _printed("restore", str(tmp_path / "p.zip"), "--json", "-w", str(tmp_path / "other.duckdb"))
+    with open_store(fresh) as store:
+        project = store.get_project(P)
+        assert approved == approve_clip_document(store.require_head(project, video.key(shot)), [])
+        assert locked == locked_prompts_document([store.require_head(project, row["key"]) for row in locked])
+        ref = voices.audition(store, project, character)  # cached: the same take
+        assert heard == audition_document(store.media_path(ref), ref)
+        job = plan(store, project, engines_for(store, project))
+        assert bundle == _plain(farm_document(tmp_path / "bundle", job))
+    with open_store(tmp_path / "other.duckdb") as other:
+        again = other.get_project(P)
+        assert restored == restore_document(again, read_summary(tmp_path / "p.zip"), str(other.path))
+    assert approved["clip"] == f"{video.key(shot)} v{approved['clip'].rsplit(' v', 1)[1]}" and approved["resolved"] == []
+    assert locked and all(set(row) == {"key", "version", "status"} and row["status"] == "locked" for row in locked)
+    assert set(heard) == {"path", "sha256", "seconds"} and Path(heard["path"]).is_file()
+    assert set(bundle) == {"bundle", "steps", "scenes", "shots", "engines", "next"}
+    assert set(restored) == {"project", "id", "branch", "workspace", "versions", "media"} and restored["versions"] > 0

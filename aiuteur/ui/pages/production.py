@@ -134,7 +134,7 @@ def timeline_html(prod: ProductionModel) -> str:
 
 
 def page(model: StudioModel) -> pn.viewable.Viewable:
-    prod = ProductionModel(workspace=model.workspace, project=model.project or "", studio=model)
+    prod = ProductionModel(workspace=model.workspace, project=model.project or "", studio=model, author=model.author)
     model.param.watch(lambda event: setattr(prod, "project", event.new or ""), "project")
 
     def bound(fn, *extra):

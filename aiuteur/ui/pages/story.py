@@ -62,7 +62,7 @@ def beats_html(story: StoryModel) -> str:
 
 
 def page(model: StudioModel) -> pn.viewable.Viewable:
-    story = StoryModel(workspace=model.workspace, project=model.project or "")
+    story = StoryModel(workspace=model.workspace, project=model.project or "", studio=model)
     model.param.watch(lambda event: setattr(story, "project", event.new or ""), "project")
     model.param.watch(lambda _: story.param.update(revision=story.revision + 1), "store_revision")  # stays true
 
