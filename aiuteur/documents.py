@@ -196,11 +196,12 @@ def capsules_document(capsules: "list[Any]") -> list[dict[str, Any]]:
 def assets_document(store: Any, project: "Project", kind: Optional[str] = None) -> list[dict[str, Any]]:
     """`aiuteur assets --json`: one dict per master asset in roster order (`kind` filters);
     `image_unused` is true for a bought reference image no frame request carries
-    (`aiuteur.stages.assets.unused_images`)."""
+    (`aiuteur.stages.asset_usage.unused_images`)."""
+    from aiuteur.stages import asset_usage
     from aiuteur.stages import assets as assets_stage
 
     master, versions = assets_stage.master_versions(store, project)
-    never_sent = {u.slug for u in assets_stage.unused_images(store, project)}
+    never_sent = {u.slug for u in asset_usage.unused_images(store, project)}
     out = []
     for asset in master.assets:
         if kind and asset.kind != kind:

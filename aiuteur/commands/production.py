@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         if kind is not None and kind not in ("character", "location", "prop"):
             raise ValueError(f"--kind must be character, location or prop, not {kind!r}")
         from aiuteur.documents import assets_document
-        from aiuteur.stages.assets import unused_images as find_unused
+        from aiuteur.stages.asset_usage import unused_images as find_unused
 
         with _store(workspace) as store:
             found = store.get_project(project)

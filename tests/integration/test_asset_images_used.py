@@ -10,7 +10,7 @@ import pytest
 from aiuteur import Engines, open_store, run
 from aiuteur.models.assets import Asset
 from aiuteur.models.media import ShotFrames
-from aiuteur.stages import assets, frames, shots, voices
+from aiuteur.stages import asset_usage, assets, frames, shots, voices
 from tests.integration.test_production_kestrel import import_kestrel
 
 
@@ -39,7 +39,7 @@ def _assert_every_image_is_used(store, project) -> None:
     assert made and sent
     never_sent = sorted(slug for slug, sha in made.items() if sha not in sent)
     assert never_sent == [], f"asset images bought but never sent to a frame request: {never_sent}"
-    assert assets.unused_images(store, project) == []
+    assert asset_usage.unused_images(store, project) == []
 
 
 def test_the_sample_idea_buys_no_image_for_the_voice_on_the_radio(demo_run):
@@ -63,7 +63,7 @@ def test_an_image_no_frame_uses_is_reported(demo_run, tmp_path):
         project = store.get_project("lighthouse")
         # a person draws TOMAS anyway: bought, and no shot shows him
         assets.regenerate_image(store, project, Engines.offline(), "char-tomas", "as he was at twenty", unlock=True)
-        unused = assets.unused_images(store, project)
+        unused = asset_usage.unused_images(store, project)
         assert [(u.slug, u.kind) for u in unused] == [("char-tomas", "character")]
         assert "no shot shows it" in unused[0].reason
 
