@@ -19,7 +19,6 @@ version (`answer_flags`) until a person edits the description.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from aiuteur.continuity import extraction
 from aiuteur.continuity.extraction import location_name, slug
