@@ -166,6 +166,11 @@ def _lock_prompts(store: Store, project: Project) -> None:
     the shots, while one has problems or a hand edit waits for keep/take/merge)."""
     heads = store.heads(project, "shot/")
     if any(key.endswith("/prompt") and v.status != "locked" for key, v in heads.items()):
+        # the default for a hand edit whose inputs changed is to keep it (never replaced silently);
+        # the regenerated prompt stays in its history for a person to take later
+        for card in prompts.list_prompts(store, project):
+            if card.state == "edited, stale":
+                prompts.resolve_stale_prompt(store, project, card.shot_id, "keep", author="aiuteur (defaults)")
         prompts.lock_prompts(store, project, author="aiuteur")
 
 

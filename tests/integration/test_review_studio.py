@@ -89,6 +89,6 @@ def test_the_served_page_switches_to_the_stage_page(model):
     app.model.note_text, app.model.note_category = "the horizon is crooked", "composition"
     app.model.add_note()
     app.model.go_to_stage()
-    assert tabs.active == titles.index("Review") and note.suggested_category == "continuity"
+    assert tabs.active == titles.index("Frames") and note.suggested_category == "continuity"
     detail = app.model.shot_detail(app.model.focus_shot)
     assert detail["start"] and detail["end"] and "video v" in detail["clip"]
