@@ -288,7 +288,8 @@ class StudioModel(param.Parameterized):
             self.message = f"{label}: {exc}"
             return None
         self.notes_revision += 1
-        self.check_store()
+        # the other pages follow on the studio's next tick (`check_store` every second), so the reply
+        # to this click is not held back while every page re-reads the workspace
         return result
 
     def add_note(self) -> ReviewNote | None:
