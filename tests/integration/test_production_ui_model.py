@@ -24,7 +24,10 @@ def test_nothing_without_a_project(tmp_path):
 
 def test_gallery_filters_and_regeneration(prod):
     cards = prod.asset_cards()
-    assert len(cards) > 30 and all(c["thumbnail"].startswith("data:image/jpeg;base64,") for c in cards)
+    drawn = [c for c in cards if c["thumbnail"] is not None]
+    assert len(drawn) > 30 and all(c["thumbnail"].startswith("data:image/jpeg;base64,") for c in drawn)
+    # only characters the film only hears (voice on the radio) are not drawn: stage 5 buys no image for them
+    assert {c["kind"] for c in cards if c["thumbnail"] is None} <= {"character"}
     prod.kind = "location"
     assert {c["kind"] for c in prod.asset_cards()} == {"location"}
     prod.kind, prod.search = "all", "halvorsen"
