@@ -150,6 +150,7 @@ def _guard(fn):
     `INTERRUPTED` and exit codes 130 and 143; nothing else is swallowed."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _sigterm_seen.clear()  # a SIGTERM an earlier command in this process saw is not this one's
         previous = _catch_sigterm()
         try:
             return fn(*args, **kwargs)

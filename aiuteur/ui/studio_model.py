@@ -139,8 +139,10 @@ class StudioModel(param.Parameterized):
                             "versions": [f"{v.key} v{v.number} ({v.status})" for v in preview.versions]}
             self.pending_message = ""
             return None
-        if result is not None and done is not None:
-            self.message = done(result)
+        if result is not None:
+            self.check_store()  # a gate passed or an edit saved: every page re-reads now
+            if done is not None:
+                self.message = done(result)
         return result
 
     def confirm_pending(self) -> Any:
@@ -151,8 +153,10 @@ class StudioModel(param.Parameterized):
             self.pending_message = "nothing waits for a confirmation"
             return None
         result = call(True)
-        if result is not None and done is not None:
-            self.message = done(result)
+        if result is not None:
+            self.check_store()
+            if done is not None:
+                self.message = done(result)
         self.pending_message = (self.message if done else f"{label}: done") if result is not None else self.message
         return result
 
