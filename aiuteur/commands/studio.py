@@ -65,8 +65,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the studio app (panel_apps/studio.py) on this machine; with logins when given a users file or an
         OAuth provider. Stop it with Ctrl-C."""
-        from aiuteur.store import default_workspace
-        from aiuteur.store.postgres import parse_postgres_url, postgres_url
+        from aiuteur.store import default_workspace, workspace_display
+        from aiuteur.store.postgres import postgres_url
 
         users_path = users_file(users)
         if users_path is not None and oauth_provider:
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         url = postgres_url(workspace or default_workspace())
         where = url or str(workspace or default_workspace())
         os.environ["AIUTEUR_WORKSPACE"] = where  # what panel_apps/studio.py opens
-        shown = parse_postgres_url(url).display if url else where
+        shown = workspace_display(where)
         port = port or _free_port(address)
         from panel.io.server import get_server
 

@@ -96,6 +96,17 @@ def default_workspace() -> Path | str:
     return postgres_url(value) or Path(value)
 
 
+def workspace_display(workspace: str | Path) -> str:
+    """The workspace as it may be shown (a page, a log, a message): a PostgreSQL URL with its password
+    masked, a DuckDB file as its path."""
+    url = postgres_url(workspace)
+    if url is None:
+        return str(workspace)
+    from aiuteur.store.postgres import parse_postgres_url
+
+    return parse_postgres_url(url).display
+
+
 def change_stamp(workspace: str | Path) -> tuple:
     """A value that changes whenever any process commits to the workspace, read without opening it
     (no lock taken, nothing migrated): a DuckDB file's and its WAL's size and modification time, or
@@ -122,7 +133,7 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, user:
 
 
 __all__ = [
-    "Store", "open_store", "default_workspace", "default_user", "change_stamp", "GenerationRecord", "AuditEntry",
+    "Store", "open_store", "default_workspace", "default_user", "change_stamp", "workspace_display", "GenerationRecord", "AuditEntry",
     "StoreError", "ProjectNotFound", "ProjectExists", "ConfirmationRequired", "VersionNotFound", "BranchError",
     "WorkspaceDamaged", "WorkspaceBusy", "WriteConflict", "HeadMoved", "retry_on_conflict",
 ]

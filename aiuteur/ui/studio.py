@@ -10,6 +10,7 @@ import time
 import pandas as pd
 import panel as pn
 
+from aiuteur.store import workspace_display
 from aiuteur.ui.studio_model import StudioModel
 
 _COLOURS = {"locked": "#2e7d32", "done": "#2e7d32", "draft": "#f9a825", "stale": "#c62828", "not started": "#9e9e9e"}
@@ -193,7 +194,7 @@ class StudioApp:
 
         return pn.template.FastListTemplate(
             title="aiuteur studio",
-            sidebar=[self.signed_in(), self.project_picker(), pn.pane.Markdown(f"Workspace: `{self.model.workspace}`"),
+            sidebar=[self.signed_in(), self.project_picker(), pn.pane.Markdown(f"Workspace: `{workspace_display(self.model.workspace)}`"),
                      pn.pane.Markdown("**Run stages 5-12**"), run_controls(self.model, "sidebar", compact=True)],
             main=[self.confirmation_dialog(), tabs],
         )

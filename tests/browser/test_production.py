@@ -76,7 +76,7 @@ def test_split_a_shot(page: Page, production_url):
     rows = shot_rows(page)
     expect(rows.first.locator('[tabulator-field="shot_id"]')).to_have_text("SC030_SH0010", timeout=10_000)
     before = rows.count()
-    page.get_by_label("Shot", exact=True).select_option("SC030_SH0010")
+    page.locator(".aiuteur-production-shot select").select_option("SC030_SH0010")
     seconds = page.get_by_label("Split at (s)")
     seconds.fill("1.5")
     seconds.press("Enter")

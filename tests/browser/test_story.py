@@ -42,7 +42,7 @@ def test_upload_a_fountain_file_imports_it(page: Page, story_url):
     page.wait_for_timeout(500)  # the file's bytes reach the server with the widget's value
     page.get_by_role("button", name="Stage file").click()
     expect(page.locator(".aiuteur-staged")).to_contain_text("draft script (fountain)", timeout=10_000)
-    page.get_by_label("Title").fill("Night Shift")
+    page.get_by_label("Title", exact=True).fill("Night Shift")
     page.get_by_role("button", name="Create project").click()
     expect(stage(page, "treatment")).to_have_attribute("data-imported", "true", timeout=15_000)
     expect(stage(page, "beats")).to_have_attribute("data-state", "locked")
@@ -54,7 +54,7 @@ def test_upload_a_fountain_file_imports_it(page: Page, story_url):
 
 def test_pick_a_variant_reorder_a_beat_and_lock(page: Page, story_url):
     open_story_tab(page, story_url)
-    page.get_by_label("Title").fill("The Last Light")
+    page.get_by_label("Title", exact=True).fill("The Last Light")
     page.get_by_label("Idea").fill(LIGHTHOUSE)
     page.get_by_role("button", name="Create project").click()
     expect(stage(page, "input")).to_have_attribute("data-state", "locked", timeout=15_000)

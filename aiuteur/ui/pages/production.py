@@ -235,7 +235,7 @@ def _shots_view(prod: ProductionModel) -> pn.viewable.Viewable:
     problems = pn.pane.HTML("", sizing_mode="stretch_width")
     mirror = pn.pane.HTML("", width=360)
     table.style.apply(lambda frame: style(frame), axis=None)  # re-applied by Tabulator on every new value
-    shot = pn.widgets.Select(name="Shot", options=[""])
+    shot = pn.widgets.Select(name="Shot", options=[""], css_classes=["aiuteur-production-shot"])
     seconds = pn.widgets.FloatInput.from_param(prod.param.split_seconds, name="Split at (s)", step=0.5)
 
     def style(frame: pd.DataFrame) -> pd.DataFrame:
