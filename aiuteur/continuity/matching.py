@@ -25,15 +25,14 @@ class Match:
     score: float
 
 
-def normalise_name(name: str) -> str:
-    """Upper case, no cue marks or extensions, no periods, single spaces: "Mrs.  Pell (V.O.)" ->
-    "MRS PELL" — the library's one name key (`aiuteur.screenplay.names.name_key`)."""
-    return name_key(name)
+#: "Mrs.  Pell (V.O.)" -> "MRS PELL": the library's one name key (`aiuteur.screenplay.names.name_key`),
+#: kept under the name callers import it by
+normalise_name = name_key
 
 
 def similarity(a: str, b: str) -> float:
     """Normalised Levenshtein similarity of two names after normalisation, 0..1."""
-    return Levenshtein.normalized_similarity(normalise_name(a), normalise_name(b))
+    return Levenshtein.normalized_similarity(name_key(a), name_key(b))
 
 
 def best_match(name: str, candidates: Iterable[tuple[str, str]], threshold: float = MATCH_THRESHOLD) -> Match | None:
@@ -41,10 +40,10 @@ def best_match(name: str, candidates: Iterable[tuple[str, str]], threshold: floa
 
     Ties go to the first candidate, so a roster's order decides, never a dict's hash.
     """
-    wanted = normalise_name(name)
+    wanted = name_key(name)
     best: Match | None = None
     for candidate, slug in candidates:
-        score = Levenshtein.normalized_similarity(wanted, normalise_name(candidate))
+        score = Levenshtein.normalized_similarity(wanted, name_key(candidate))
         if best is None or score > best.score:
             best = Match(slug=slug, name=candidate, score=score)
             if score == 1.0:

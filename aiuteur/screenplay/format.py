@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .headings import is_heading_prefix
 from .model import Element, ElementType, FountainError, Screenplay
-from .parse import is_cue, is_forced_heading, is_heading_prefix, is_transition, parse_block, read_title_page
+from .parse import is_cue, is_forced_heading, is_transition, parse_block, read_title_page
 
 __all__ = ["format_fountain", "format_elements"]
 

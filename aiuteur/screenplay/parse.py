@@ -80,7 +80,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .headings import INT_EXT_PREFIX
+from .headings import is_heading_prefix
 from .model import Element, ElementType, FountainError, Screenplay
 
 __all__ = ["parse", "parse_block", "read_title_page"]
@@ -92,7 +92,6 @@ Line = str | None
 _SENTINEL = "\x00"  # safe: NUL is rejected in the input
 _BONEYARD = re.compile(r"/\*.*?\*/", re.DOTALL)
 _PAGE_BREAK = re.compile(r"^={3,}$")
-_HEADING_PREFIX = INT_EXT_PREFIX  # the one INT/EXT rule for the library (aiuteur.screenplay.headings)
 _SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#$")
 # Title keys are short labels ("Title", "Draft date"): at most four words, so a
 # first action line such as "Steel enters the code on the keypad: 9765" is
@@ -257,7 +256,7 @@ def read_title_page(block: Sequence[str]) -> dict[str, str] | None:
     """
     if not block or block[0][:1] in (" ", "\t"):
         return None
-    if _HEADING_PREFIX.match(block[0]) or is_transition(block[0]):
+    if is_heading_prefix(block[0]) or is_transition(block[0]):
         return None
     entries: list[tuple[str, list[str]]] = []
     for line in block:
@@ -393,11 +392,6 @@ def is_cue(s: str) -> bool:
     name = s[:-1] if s.endswith("^") else s
     name = name.split("(", 1)[0]
     return any(c.isupper() for c in name) and not _has_lower(name)
-
-
-def is_heading_prefix(s: str) -> bool:
-    """True when ``s`` starts with a scene-heading prefix (INT, EXT, EST, I/E...)."""
-    return bool(_HEADING_PREFIX.match(s))
 
 
 def is_forced_heading(s: str) -> bool:

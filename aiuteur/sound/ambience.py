@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from aiuteur.screenplay.headings import split_int_ext
 from aiuteur.sound.audio import RATE, db_to_gain
 
 #: layer -> words in a heading or action that call for it
@@ -30,9 +31,13 @@ INTERIOR_MUFFLE_DB = -10.0  # exterior layers heard through walls
 
 
 def layers_for(heading: str, action: str) -> list[str]:
-    """The layers a scene's bed has, from its heading (INT/EXT, location, time) and its action."""
+    """The layers a scene's bed has, from its heading (INT/EXT, location, time) and its action.
+
+    Only an INT scene is heard from inside (room tone, the outside through the walls): an INT/EXT
+    scene (INT./EXT., I/E, EXT/INT...) moves between the two and hears the outside in full. The
+    prefix is read by the library's one INT/EXT rule (`aiuteur.screenplay.headings`)."""
     words = set(re.findall(r"[a-z]+", f"{heading} {action}".lower()))
-    interior = heading.strip().upper().startswith(("INT", "I/E")) and not heading.strip().upper().startswith("INT./EXT")
+    interior = split_int_ext(heading)[0] == "INT"
     found = [layer for layer, keys in LAYER_WORDS.items() if words & set(keys)]
     if interior:
         return ["room", *found]

@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from aiuteur.models.sound import Treatment
+from aiuteur.screenplay.names import character_name
 from aiuteur.sound.audio import band, db_to_gain
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -41,7 +42,7 @@ def cue_extensions(scene_fountain: str) -> dict[str, str]:
         match = re.match(r"^\s*@?([A-Z][A-Z0-9 .'\-]+?)\s*\(([^)]+)\)\s*\^?\s*$", line)
         previous_blank = i == 0 or not lines[i - 1].strip()
         if match and previous_blank and i + 1 < len(lines) and lines[i + 1].strip():
-            found.setdefault(match.group(1).strip().upper(), match.group(2).strip())
+            found.setdefault(character_name(match.group(1)), match.group(2).strip())
     return found
 
 
