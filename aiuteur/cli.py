@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 import typer.core
@@ -141,19 +140,58 @@ def _catch_sigterm() -> object | None:
     return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
+#: how many times a command that lost a race to another writer, and kept nothing, is run in all
+CONFLICT_ATTEMPTS = 8
+CONFLICT_PAUSE_S = 0.05
+
+
+def _changes_kept() -> int:
+    """Changes this process kept so far (`aiuteur.store.errors.changes_kept`): 0 before the store is loaded."""
+    errors = sys.modules.get("aiuteur.store.errors")
+    return errors.changes_kept() if errors is not None else 0
+
+
+def _lost_race(exc: BaseException) -> bool:
+    """A `WriteConflict` (e.g. `HeadMoved`): another writer got there first and nothing of that write was kept."""
+    conflict = getattr(sys.modules.get("aiuteur.store.errors"), "WriteConflict", None)
+    return conflict is not None and isinstance(exc, conflict)
+
+
+def _repeating_lost_races(command: Callable[[], object]) -> object:
+    """Run a command; when it lost a race to another writer on a shared (PostgreSQL) workspace before
+    it kept any change, run it again from the start, as the store asks of every writer ("read again
+    and repeat the change", `retry_on_conflict`): it reads the new state and makes its change on it.
+    Up to CONFLICT_ATTEMPTS runs, each repeat said on stderr. A conflict after the command kept a
+    change is reported as it is, never repeated: nothing is done twice."""
+    import random
+
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        kept = _changes_kept()
+        try:
+            return command()
+        except Exception as exc:
+            if attempt == CONFLICT_ATTEMPTS or not _lost_race(exc) or _changes_kept() != kept:
+                raise
+            err.print(f"aiuteur: lost a race to another writer and kept nothing; running the command again "
+                      f"({attempt + 1} of {CONFLICT_ATTEMPTS}): {exc}", markup=False, highlight=False, soft_wrap=True)
+            time.sleep(CONFLICT_PAUSE_S * attempt * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
 def _validation_message(exc: "ValidationError") -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors())
 
 
 def _guard(fn):
     """Typed errors become one red line and exit code 1; Ctrl-C and SIGTERM become the one line
-    `INTERRUPTED` and exit codes 130 and 143; nothing else is swallowed."""
+    `INTERRUPTED` and exit codes 130 and 143; nothing else is swallowed. A command that lost a race
+    to another writer before it kept anything runs again (`_repeating_lost_races`)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         _sigterm_seen.clear()  # a SIGTERM an earlier command in this process saw is not this one's
         previous = _catch_sigterm()
         try:
-            return fn(*args, **kwargs)
+            return _repeating_lost_races(lambda: fn(*args, **kwargs))
         except KeyboardInterrupt as exc:
             err.print(INTERRUPTED, markup=False, highlight=False)
             raise typer.Exit(143 if isinstance(exc, Terminated) or _sigterm_seen.is_set() else 130) from None
@@ -193,6 +231,8 @@ def _read_idea(idea: Optional[str], idea_file: Optional[Path]) -> tuple[str, Opt
 
 def default_idea_file() -> Path:
     """The sample idea: in the repository's data/, or packed into an installed wheel."""
+    from importlib import resources  # only here: `aiuteur --help` does not pay for it
+
     here = Path(__file__).resolve().parents[1] / "data" / "ideas" / "lighthouse.txt"
     return here if here.exists() else Path(str(resources.files("aiuteur") / "_data" / "ideas" / "lighthouse.txt"))
 

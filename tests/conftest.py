@@ -96,62 +96,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 # -- PostgreSQL: one throwaway server per test session, one schema per test ---------------------------------------
-PG_BIN_DIRS = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
-
-
-def _pg_bin() -> "str | None":
-    import os
-    import shutil
-
-    for folder in PG_BIN_DIRS:
-        if os.path.exists(os.path.join(folder, "initdb")):
-            return folder
-    found = shutil.which("initdb")
-    return os.path.dirname(found) if found else None
-
-
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
-    """A real PostgreSQL server on 127.0.0.1 and a free port, made with Debian's binaries (`.ci/run`
-    installs the `postgresql` package). Yields the base URL of its `aiuteur` database. As root,
-    initdb and the server run as the `postgres` user (initdb refuses root)."""
-    import os
-    import subprocess
+def postgres_server():
+    """A real PostgreSQL server on 127.0.0.1 and a free port, made with Debian's binaries
+    (`tests/pg_server.py`, which the concurrency benchmark uses too). Yields the base URL of its
+    `aiuteur` database; skipped with the reason when the binaries are missing."""
+    from tests.pg_server import NO_SERVER, pg_bin, throwaway_postgres
 
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("no PostgreSQL binaries (initdb) on this machine: `apt-get install postgresql` (.ci/run does)")
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    root = Path(tempfile.mkdtemp(prefix="aiuteur-pg-"))  # not under pytest's tmp: that is mode 700 for root
-    os.chmod(root, 0o755)
-    data, log = root / "data", root / "pg.log"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    as_root = os.geteuid() == 0
-
-    def run(*argv: str) -> None:
-        command = [os.path.join(bindir, argv[0]), *argv[1:]]
-        if as_root:
-            command = ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{a}'" for a in command)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        if done.returncode:
-            raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
-
-    if as_root:
-        subprocess.run(["chown", "postgres", str(root)], check=True)
-    run("initdb", "-D", str(data), "-A", "trust", "-U", "aiuteur", "--no-sync")
-    run("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-o",
-        f"-k {root} -h 127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start")
-    try:
-        run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "aiuteur", "aiuteur")
-        yield f"postgresql://aiuteur@127.0.0.1:{port}/aiuteur"
-    finally:
-        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+    if pg_bin() is None:
+        pytest.skip(NO_SERVER)
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
-from aiuteur.store.errors import StoreError, WorkspaceBusy, WorkspaceDamaged, WriteConflict
+from aiuteur.store.errors import StoreError, WorkspaceBusy, WorkspaceDamaged, WriteConflict, note_change_kept
 
 #: DuckDB errors that mean the file itself is broken (or the disk failed), not a wrong query
 _DAMAGE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException, duckdb.FatalException)
@@ -126,15 +126,23 @@ class Database:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._depth = 0
+        self._changed = False  # a statement of the open transaction changed a row
         self.rollback_hooks: list[Callable[[], None]] = []
         self.created = False
         self.created_folders: list[Path] = []
 
     # -- the surface ---------------------------------------------------------------------------
     def execute(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> int:
-        """Run one statement; the number of rows it changed (-1 when the backend does not say)."""
+        """Run one statement; the number of rows it changed (-1 when the backend does not say).
+        A change is counted as kept (`aiuteur.store.errors.changes_kept`) here when no transaction is
+        open, else when its transaction commits."""
         with self._lock:
             _, rows, count = self._run(sql, params, want="count")
+            if count > 0:
+                if self._depth:
+                    self._changed = True
+                else:
+                    note_change_kept()
             return count
 
     def fetchall(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple]:
@@ -164,7 +172,7 @@ class Database:
                     self._depth -= 1
                 return
             self._begin()
-            self._depth = 1
+            self._depth, self._changed = 1, False
             try:
                 yield
             except BaseException:
@@ -182,6 +190,8 @@ class Database:
                     for hook in self.rollback_hooks:
                         hook()
                     raise
+                if self._changed:
+                    note_change_kept()
             finally:
                 self._depth = 0
                 self._idle()
