@@ -25,8 +25,11 @@ IDEA = ("An aging lighthouse keeper named Elsa finds an old radio that picks up 
 
 
 def _start(path: Path, minutes: float = 0.6) -> tuple[Store, Project]:
+    """A new project at the preview size: what is compared here (the same clips from the farm as from
+    the local run) does not depend on the size, and the 40-shot render stays within CI's time."""
     store = open_store(path)
-    project, _ = start_project(store, "farm", IDEA, ProjectConfig(title="The Last Light", target_minutes=minutes))
+    project, _ = start_project(store, "farm", IDEA, ProjectConfig(title="The Last Light", target_minutes=minutes,
+                                                                  resolution="preview"))
     return store, project
 
 

@@ -31,7 +31,7 @@ runner = CliRunner()
 def prompts_done(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("frames-prompts")
     with Store(folder / "ws.duckdb") as store:
-        project, _ = start_project(store, "film", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=0.75))
+        project, _ = start_project(store, "film", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=3.0))
         run(store, project, Engines.offline(), until="prompts")
     return folder
 

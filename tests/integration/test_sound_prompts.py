@@ -25,7 +25,7 @@ def prompted(tmp_path_factory):
     path = tmp_path_factory.mktemp("sound-prompts") / "ws.duckdb"
     with open_store(path) as store:
         project, _ = start_project(store, "prompted", LIGHTHOUSE,
-                                   ProjectConfig(title="The Last Light", target_minutes=1.0))
+                                   ProjectConfig(title="The Last Light", target_minutes=3.0))
         run(store, project, Engines.offline(), until="prompts")
     return path
 

@@ -3,7 +3,7 @@ after a full run, editing one shot's frame prompt pays exactly its 2 frames and 
 video prompt pays 1 clip; the film is rebuilt with the retake in its place — checked on the film's
 pixels. Counted on the fake provider's own requests and bills, not on our ledger.
 
-Size: the Lighthouse idea makes 38 shots in 8 scenes (the offline writer's most for it), the
+Size: the Lighthouse idea at three minutes makes 43 shots in 8 scenes, the
 smallest film that still has continuing and standalone shots in several scenes; the full paid run
 takes about a minute on the test machine.
 
@@ -76,7 +76,7 @@ def paid_run(tmp_path_factory):
     set_limits("veo", poll_interval=0.01)
     engines = Engines.from_ids(image=IMAGE, video=VIDEO)  # text offline: the bills counted are images and clips
     store = open_store(tmp_path_factory.mktemp("paid-once") / "ws.duckdb")
-    project, _ = start_project(store, "film", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=0.75))
+    project, _ = start_project(store, "film", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=3.0))
     run(store, project, engines)
     yield dict(store=store, project=project, engines=engines, fake=fake)
     store.close()

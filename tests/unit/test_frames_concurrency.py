@@ -29,7 +29,7 @@ def workspace(tmp_path_factory) -> Path:
     """A folder holding a workspace with stages 2-9 done offline; tests work on copies of it."""
     folder = tmp_path_factory.mktemp("prompts-done")
     with Store(folder / "ws.duckdb") as store:
-        project, _ = start_project(store, "film", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=0.75))
+        project, _ = start_project(store, "film", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=3.0))
         run(store, project, Engines.offline(), until="prompts")
     return folder
 

@@ -68,7 +68,7 @@ def planned(tmp_path_factory):
     """A short lighthouse project run to its shot lists (offline), with its lines spoken."""
     path = tmp_path_factory.mktemp("voices") / "ws.duckdb"
     with open_store(path) as store:
-        project, _ = start_project(store, "voices", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=1.0))
+        project, _ = start_project(store, "voices", LIGHTHOUSE, ProjectConfig(title="The Last Light", target_minutes=3.0))
         run(store, project, Engines.offline(), until="shots")
         sound.speak_lines(store, project)
     return path

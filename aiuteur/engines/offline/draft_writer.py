@@ -14,9 +14,36 @@ from aiuteur.engines.offline.shot_planner import plan_shots
 from aiuteur.engines.offline.story_plan import VARIANTS, plan_beats, screen_seconds, title_case
 from aiuteur.engines.protocols import M, TextRequest, Usage
 from aiuteur.models.assets import AssetDescriptions
-from aiuteur.models.shots import ShotList
+from aiuteur.models.shots import ShotList, dialogue_seconds
 from aiuteur.engines.offline.idea import sentences
 from aiuteur.models.story import Beat, BeatSheet, ScriptDraft, SpanRewrite, Treatment, TreatmentSet
+
+
+#: how far past its share of the target length a beat's scene may run before the writer leaves out its
+#: later lines and action (the shot list then fills a short scene up to its share with coverage)
+BEAT_OVERRUN = 1.5
+
+
+def part_seconds(part: tuple[str, ...]) -> float:
+    """Screen time the shot planner gives a part of a scene: an action paragraph (one tuple item) or a
+    line (speaker, text)."""
+    if len(part) == 1:
+        return min(5.0, max(3.0, 3.0 + len(part[0].split()) * 0.1))
+    return max(2.0, dialogue_seconds(part[1]))
+
+
+def fitting(parts: list[tuple[str, ...]], seconds: float) -> list[tuple[str, ...]]:
+    """The scene's parts in order while they fit in `seconds` (no budget: all of them): the first
+    always, so every beat has its scene, then each one until the next would run past."""
+    if seconds <= 0:
+        return parts
+    kept, used = parts[:1], part_seconds(parts[0]) if parts else 0.0
+    for part in parts[1:]:
+        used += part_seconds(part)
+        if used > seconds:
+            break
+        kept.append(part)
+    return kept
 
 
 class DraftWriter:
@@ -103,15 +130,10 @@ class DraftWriter:
             out += [f"{'INT' if beat.interior else 'EXT'}. {beat.location} - {beat.time_of_day}", ""]
             action = plan.action if plan else [beat.summary]
             lines = plan.lines if plan else []
-            out += [action[0], ""]
-            for speaker, line in lines[:2]:
-                out += [speaker, line, ""]
-            if len(action) > 1:
-                out += [action[1], ""]
-            for speaker, line in lines[2:]:
-                out += [speaker, line, ""]
-            for extra in action[2:]:
-                out += [extra, ""]
+            parts: list[tuple[str, ...]] = [(action[0],), *lines[:2], *[(a,) for a in action[1:2]], *lines[2:],
+                                            *[(a,) for a in action[2:]]]
+            for part in fitting(parts, beat.est_seconds * BEAT_OVERRUN):
+                out += [*part, ""]
         return ScriptDraft(fountain="\n".join(out).rstrip() + "\n")
 
     # -- stage 5 -------------------------------------------------------------------------------

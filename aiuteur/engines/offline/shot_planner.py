@@ -18,6 +18,7 @@ from typing import Any
 
 from aiuteur.models.shots import SPEAKING_WORDS_PER_SECOND, DialogueLine, Shot, ShotList, dialogue_seconds, shot_id
 from aiuteur.screenplay import parse
+from aiuteur.screenplay.names import character_name
 
 _LENS = {"wide": "24mm", "medium": "35mm", "close-up": "85mm", "over-the-shoulder": "50mm", "insert": "100mm macro"}
 _ACTION_MOVES = ["pan-right", "static", "tracking", "tilt-up", "pan-left"]
@@ -39,11 +40,6 @@ def split_line(line: str, max_seconds: float) -> list[str]:
     return parts or [line]
 
 
-def cue_name(cue: str) -> str:
-    """The speaker of a cue: "TOMAS (V.O.)" -> "TOMAS", "@McKay ^" -> "MCKAY"."""
-    return cue.split("(")[0].strip().lstrip("@").rstrip("^").strip().upper()
-
-
 #: cue extensions of a voice whose speaker is not in the shot
 _OFF_SCREEN = ("V.O.", "VO", "O.S.", "OS", "O.C.", "OC", "ON RADIO", "ON PHONE", "FILTERED")
 
@@ -55,7 +51,7 @@ def voices_only(elements: list[Any]) -> set[str]:
     for element in elements:
         if _kind(element) != "character":
             continue
-        name = cue_name(element.text)
+        name = character_name(element.text)  # as the scene list names the speaker
         extensions = [x.strip().upper() for x in re.findall(r"\(([^)]*)\)", element.text)]
         heard_only = any(x in _OFF_SCREEN for x in extensions)
         off[name] = off.get(name, True) and heard_only
@@ -71,6 +67,19 @@ def _kind(element: Any) -> str:
 
 
 _CONTINUOUS = {"CONTINUOUS", "SAME", "SAME TIME", "MOMENTS LATER", "SIMULTANEOUS", "CONTINUED"}
+
+
+#: a scene is covered by at least this many shots when it has the room (see `coverage_shots`)
+COVERAGE_SHOTS = 4
+
+
+def coverage_shots(target_seconds: float) -> int:
+    """The fewest shots a scene gets: four (an establishing shot, the action and reactions) when its
+    share of the film has room for them at about three seconds each, or its share is not known;
+    fewer in a very short film, so a 30-second film is not padded to three minutes."""
+    if not target_seconds or target_seconds >= COVERAGE_SHOTS * 3.0:
+        return COVERAGE_SHOTS
+    return max(1, int(target_seconds // 3.0))
 
 
 def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed: int,
@@ -117,7 +126,7 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
                 sound="footsteps, movement",
             ))
         elif kind == "character":
-            speaker = cue_name(element.text)
+            speaker = character_name(element.text)
         elif kind == "parenthetical":
             parenthetical = element.text.strip("() ")
         elif kind == "dialogue" and speaker:
@@ -145,8 +154,9 @@ def plan_shots(scene: dict[str, Any], props: list[str], max_seconds: float, seed
                 last_speaker = speaker
             speaker, parenthetical = None, None
     target = float(scene.get("target_seconds") or 0)
+    least = coverage_shots(target)
     filler = 0
-    while cast and (len(shots) < 4 or sum(s["duration"] for s in shots) + 2.0 <= target):
+    while cast and (len(shots) < least or sum(s["duration"] for s in shots) + 2.0 <= target):
         # coverage to reach the scene's share of the film: reactions and cutaways, inserted between beats
         who = cast[filler % len(cast)]
         cutaway = filler % 2 == 1
