@@ -28,16 +28,31 @@ STATUS_COLOURS = {"not started": "#9e9e9e", "shots draft": "#f9a825", "shots loc
                   "frames done": "#5e35b1", "video done": "#2e7d32", "stale": "#c62828"}
 
 
-@lru_cache(maxsize=512)
-def thumbnail(path: str, width: int = 200) -> str:
-    """A small JPEG of an image as a data: URI (a media file never leaves the server as a path)."""
+#: the largest thumbnail a page asks for: each image is decoded once, at this size, for all pages
+THUMBNAIL_SOURCE_PX = 320
+
+
+@lru_cache(maxsize=1024)
+def _small_copy(path: str):
+    """The image at `path` decoded once and shrunk to THUMBNAIL_SOURCE_PX (media files are
+    content-addressed: a path's picture never changes, so the copy never goes stale)."""
     from PIL import Image
 
     with Image.open(path) as img:
-        img = img.convert("RGB")
-        img.thumbnail((width, width))
-        buffer = io.BytesIO()
-        img.save(buffer, format="JPEG", quality=80)
+        img.draft("RGB", (THUMBNAIL_SOURCE_PX, THUMBNAIL_SOURCE_PX))  # JPEG: decode at a smaller scale
+        small = img.convert("RGB")
+    small.thumbnail((THUMBNAIL_SOURCE_PX, THUMBNAIL_SOURCE_PX))
+    return small
+
+
+@lru_cache(maxsize=2048)
+def thumbnail(path: str, width: int = 200) -> str:
+    """A small JPEG of an image as a data: URI (a media file never leaves the server as a path).
+    Every page's size comes from one decoded copy (`_small_copy`)."""
+    img = _small_copy(path).copy()
+    img.thumbnail((width, width))
+    buffer = io.BytesIO()
+    img.save(buffer, format="JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 

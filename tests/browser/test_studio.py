@@ -22,7 +22,7 @@ def test_studio_shows_stages_and_plays_the_film(page: Page, studio_url):
     expect(page.locator(".tabulator-row").first).to_be_visible(timeout=20_000)
     page.get_by_placeholder("e.g. the lighting in SC030 is too dark").fill("the lighting is too dark here")
     page.get_by_role("button", name="Add note at playhead").click()
-    expect(page.get_by_text("routed to stage 'frames'")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("routed to stage 'frames'")).to_be_visible(timeout=30_000)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_review_seeks_from_the_shot_table_and_notes_at_the_playhead(page: Page, 
             break
         page.wait_for_timeout(200)
     shots.nth(4).locator(".tabulator-cell[tabulator-field=\"shot\"]").click()  # a click on a shot moves the player
-    expect(page.locator(".aiuteur-playhead")).to_have_text(row["timecode"], timeout=10_000)
+    expect(page.locator(".aiuteur-playhead")).to_have_text(row["timecode"], timeout=30_000)
     for _ in range(50):
         if abs(video.evaluate("v => v.currentTime") - row["start_s"]) < 0.05:
             break
@@ -72,14 +72,14 @@ def test_review_seeks_from_the_shot_table_and_notes_at_the_playhead(page: Page, 
     page.get_by_placeholder("e.g. the lighting in SC030 is too dark").fill("this shot is too long")
     page.get_by_role("button", name="Add note at playhead").click()
     note = page.locator(".aiuteur-review-notes .tabulator-row", has_text="this shot is too long")
-    expect(note).to_have_count(1, timeout=10_000)  # listed beside the player (with any earlier notes)
+    expect(note).to_have_count(1, timeout=30_000)  # listed beside the player (with any earlier notes)
     expect(note).to_contain_text(row["timecode"])
     expect(note).to_contain_text(row["shot"])
     expect(page.get_by_text("routed to stage 'shots'")).to_be_visible()
 
     page.get_by_role("button", name="Confirm category").click()
-    expect(note).to_contain_text("timing", timeout=10_000)
+    expect(note).to_contain_text("timing", timeout=30_000)
     page.get_by_role("button", name="Go to stage").click()  # the shot list: the Production page
-    expect(page.locator(".bk-tab.bk-active", has_text="Production")).to_be_visible(timeout=10_000)
+    expect(page.locator(".bk-tab.bk-active", has_text="Production")).to_be_visible(timeout=30_000)
     [written] = [n for n in model.notes() if n.text == "this shot is too long"]
     assert (written.shot, written.timecode, written.category) == (row["shot"], row["timecode"], "timing")
