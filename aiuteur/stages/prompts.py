@@ -381,4 +381,7 @@ def edit(store: Store, project: Project, shot_id: str, *, frame_prompt: str | No
     if (changed.frame_prompt, changed.video_prompt) == (current.frame_prompt, current.video_prompt) and current.edited:
         return head
     require_confirmation(store, project, "edit-prompt", confirm_invalidation, shot_id=shot_id)
-    return store.commit(project, key(shot_id), changed, inputs=head.inputs, author=author, message="edited by hand")
+    # made from `head`: if another writer saved a version meanwhile, HeadMoved (retryable) and nothing
+    # is written, so their edit of the other prompt is never silently replaced
+    return store.commit(project, key(shot_id), changed, inputs=head.inputs, author=author, message="edited by hand",
+                        expected_head=head)

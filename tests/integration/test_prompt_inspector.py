@@ -211,3 +211,23 @@ def test_keep_or_take_the_regenerated_prompt(ws, choice):
         assert "The lamp goes dark" in resolved.frame_prompt
     assert prompts.list_prompts(store, project, shot_id=shot.shot_id)[0].state == ("edited" if choice == "keep" else "generated")
     prompts.lock_prompts(store, project)  # the choice made, the prompts lock
+
+
+def test_an_edit_made_from_a_prompt_someone_changed_meanwhile_is_refused_not_written_over(ws, monkeypatch):
+    """Two people edit one shot's prompt at once: the second save was made from the head the first
+    one replaced, so it is `HeadMoved` (retryable) and the first person's edit stays."""
+    from aiuteur.store import HeadMoved
+
+    store, project, _ = ws
+    shot = all_shots(store, project)[0].shot_id
+    read_before = store.head(project, prompts.key(shot))
+    first = prompts.edit(store, project, shot, video_prompt=read_before.model(ShotPrompt).video_prompt.replace(
+        "[STYLE]", "[STYLE] first person's change;", 1), author="ana")
+    real_require = prompts.require
+    monkeypatch.setattr(prompts, "require", lambda *a, **k: read_before)  # the second one read before the first saved
+    with pytest.raises(HeadMoved):
+        prompts.edit(store, project, shot, frame_prompt=read_before.model(ShotPrompt).frame_prompt + " Rain.",
+                     author="bo")
+    monkeypatch.setattr(prompts, "require", real_require)
+    assert store.head(project, prompts.key(shot)).id == first.id
+    assert "first person's change" in store.head(project, prompts.key(shot)).model(ShotPrompt).video_prompt
