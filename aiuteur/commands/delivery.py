@@ -1,6 +1,7 @@
 """Delivery from the command line: `aiuteur export`, `exports`, `archive` and `restore`.
 
-Thin: each command calls `aiuteur.stages.delivery` (the package, its history) or `aiuteur.archive`
+Thin: each command calls `aiuteur.export.job` (the export, run as a job: `aiuteur jobs` lists it with
+its progress, `aiuteur cancel` stops it), `aiuteur.stages.delivery` (the history) or `aiuteur.archive`
 and prints a line or a table, or with `--json` the documented JSON (docs/cli.md, docs/delivery.md).
 """
 from __future__ import annotations
@@ -32,22 +33,24 @@ def register(app: typer.Typer) -> None:
         workspace: Optional[Path] = WorkspaceOpt,
         as_json: bool = JsonOpt,
     ) -> None:
-        """Make the film's delivery package: versioned media, timelines, sound stems and manifest.json."""
+        """Make the film's delivery package: versioned media, timelines, sound stems and manifest.json.
+        It runs as a job: `aiuteur jobs` shows its progress, `aiuteur cancel P JOB` stops it (nothing written)."""
         from rich.progress import BarColumn, Progress, TextColumn
 
-        from aiuteur.stages import delivery
+        from aiuteur.export.job import queue_export, run_export
 
         with _store(workspace) as store:
             found = store.get_project(project)
+            job = queue_export(store, found, to.absolute(), codec=codec, resolution=resolution, handles=handles,
+                               formats=formats or None)
             with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           console=console, transient=True, disable=as_json) as bar:
-                task = bar.add_task("export", total=None)
+                task = bar.add_task(f"export {job.id}", total=None)
 
                 def tell(step) -> None:
-                    bar.update(task, completed=step.done, total=step.total, description=step.message)
+                    bar.update(task, completed=step.done, total=step.total, description=f"{job.id}: {step.message}")
 
-                result = delivery.export_project(store, found, to.absolute(), codec=codec, resolution=resolution,
-                                                 handles=handles, formats=formats or None, progress=tell)
+                result = run_export(store, job, progress=tell)
         if as_json:
             from aiuteur.documents import export_document
 

@@ -3,8 +3,11 @@
 `package.write_timelines` starts this for an ``own_process`` exporter (AAF, whose pyaaf2 writer is pure
 Python) on a long cut, so the slow format runs beside the others instead of after them. A fresh
 interpreter (not a fork, not multiprocessing's spawn, which re-runs the caller's ``__main__``) reads one
-JSON job on stdin — ``{"exporter", "timeline" (OTIO JSON), "path", "root", "rate", "expected"}`` — and
-prints one JSON line: ``{"ok": true}`` or ``{"ok": false, "error": "..."}``.
+JSON job on stdin — ``{"exporter", "timeline" (OTIO JSON), "path", "root", "rate", "expected",
+"media_ready"}`` — and prints one JSON line: ``{"ok": true, "references": [[clip, url], ...]}`` or
+``{"ok": false, "error": "..."}``. A package starts it before its media is encoded (``media_ready``
+false): the file's shots and lengths are checked here, and the parent checks the references it gets
+back once the media files exist.
 """
 from __future__ import annotations
 
@@ -25,12 +28,13 @@ def run_job(job: dict) -> dict:
         exporter = get_exporter(job["exporter"])
         path = Path(job["path"])
         exporter.render(timeline, path, job["rate"])
-        _verify_timeline(exporter, path, Path(job["root"]), job["rate"], [tuple(e) for e in job["expected"]])
+        references = _verify_timeline(exporter, path, Path(job["root"]), job["rate"],
+                                      [tuple(e) for e in job["expected"]], media_ready=job.get("media_ready", True))
     except ExportError as exc:
         return {"ok": False, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 — everything goes back to the parent, which raises it
         return {"ok": False, "error": f"the {job.get('exporter')} exporter failed: {type(exc).__name__}: {exc}"}
-    return {"ok": True}
+    return {"ok": True, "references": references}
 
 
 def main() -> None:

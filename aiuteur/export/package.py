@@ -41,6 +41,7 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ __all__ = [
     "PackageResult",
     "PackageShot",
     "ProgressFn",
+    "TimelineWriting",
     "package_name",
     "read_manifest",
     "resolve_media",
@@ -289,67 +291,76 @@ def _progress(fn: ProgressFn | None, done: int, total: int, message: str) -> Non
 
 
 def _build(cut: PackageCut, options: PackageOptions, root: Path, chosen: list[Exporter],
-           progress: ProgressFn | None) -> tuple[dict[str, Any], dict[str, Path]]:
+           progress: ProgressFn | None, total: int) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Write the package's files under ``root``. Steps ``0 .. total - 2`` are told here: one per shot
+    encoded, one for the sound and reference files, one per timeline format, one for reading them back.
+
+    The cut as it will be in the package (each media file's name and frames) is known before a file
+    is written, so the timelines are built first and, on a long cut, the ``own_process`` exporters
+    (AAF) start at once: pyaaf2's CPU seconds then run beside ffmpeg instead of after it, and what is
+    left once the media is written is the fast formats, the read-backs, and checking the AAF's media
+    references now that the files exist."""
     size = parse_resolution(options.resolution)
     spec = CODECS[options.codec]
-    total = len(cut.shots) + len(chosen) + 3
-    step = 0
     clips: list[CutClip] = []
-    shot_entries: list[dict[str, Any]] = []
-    record = 0
+    windows: list[tuple[int, int]] = []
     for shot in cut.shots:
         first, count = _media_window(shot, cut.rate, options.handles)
-        target = root / "media" / f"{shot.file_stem}{spec.suffix}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _progress(progress, step, total, f"encoding {target.name} ({options.codec})")
-        info = encode_shot(shot.source, target, codec=options.codec, rate=cut.rate, first_frame=first,
-                           frames=count, size=size)
-        step += 1
-        clip_in = shot.cut_in - first
+        windows.append((first, count))
         clips.append(CutClip(
             shot_id=shot.shot_id, scene_number=shot.scene_number, scene_heading=shot.scene_heading,
-            media_path=target, frames=shot.cut_frames, rate=cut.rate, source_start_frame=clip_in,
-            media_frames=count, name=shot.shot_id,
+            media_path=root / "media" / f"{shot.file_stem}{spec.suffix}", frames=shot.cut_frames, rate=cut.rate,
+            source_start_frame=shot.cut_in - first, media_frames=count, name=shot.shot_id,
             metadata={"version_id": shot.version_id, "version": shot.version_number, **shot.ids}))
-        shot_entries.append({
-            "shot_id": shot.shot_id, "scene": shot.scene_number, "version_id": shot.version_id,
-            "version": shot.version_number, "ids": shot.ids, "model": shot.model, "engine": shot.engine,
-            "prompt_hash": shot.prompt_hash, "cost_usd": shot.cost_usd, "file": target.relative_to(root).as_posix(),
-            "sha256": _sha256(target), "source_sha256": shot.source_sha256 or _sha256(shot.source),
-            "source_frames": shot.source_frames, "source_rate": shot.source_rate,
-            "media_frames": count, "media_first_frame": first, "width": info.width, "height": info.height,
-            "cut_in": clip_in, "cut_out": clip_in + shot.cut_frames, "record_in": record,
-            "record_out": record + shot.cut_frames})
-        record += shot.cut_frames
+    sounds = [(name, source, root / "sound" / f"{_safe_name(name)}.wav")
+              for name, source in [*cut.stems.items(), *([("mix", cut.mix)] if cut.mix else [])]]
+    stems = [AudioStem(name=name, media_path=target, frames=cut.frames) for name, _, target in sounds if name != "mix"]
 
-    _progress(progress, step, total, "copying sound stems and reference files")
-    stems: list[AudioStem] = []
-    stem_entries: list[dict[str, Any]] = []
-    for name, source in [*cut.stems.items(), *([("mix", cut.mix)] if cut.mix else [])]:
-        target = root / "sound" / f"{_safe_name(name)}.wav"
-        _copy(source, target)
-        if name != "mix":
-            stems.append(AudioStem(name=name, media_path=target, frames=cut.frames))
-        stem_entries.append({"name": name, "file": target.relative_to(root).as_posix(), "sha256": _sha256(target),
-                             "on_timelines": name != "mix"})
-    extra_entries: list[dict[str, Any]] = []
-    for name, source in [*(([("reference/film" + cut.film.suffix, cut.film)]) if cut.film else []),
-                         *cut.extras.items()]:
-        target = root / name
-        _copy(source, target)
-        extra_entries.append({"file": name, "sha256": _sha256(target)})
-    step += 1
+    with TimelineWriting(clips, stems, cut.title, root, chosen, metadata={**cut.metadata, "package": root.name},
+                          media_ready=False) as writing:
+        step = 0
+        shot_entries: list[dict[str, Any]] = []
+        record = 0
+        for shot, clip, (first, count) in zip(cut.shots, clips, windows):
+            target = clip.media_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _progress(progress, step, total, f"encoding {target.name} ({options.codec})")
+            info = encode_shot(shot.source, target, codec=options.codec, rate=cut.rate, first_frame=first,
+                               frames=count, size=size)
+            step += 1
+            clip_in = clip.source_start_frame
+            shot_entries.append({
+                "shot_id": shot.shot_id, "scene": shot.scene_number, "version_id": shot.version_id,
+                "version": shot.version_number, "ids": shot.ids, "model": shot.model, "engine": shot.engine,
+                "prompt_hash": shot.prompt_hash, "cost_usd": shot.cost_usd,
+                "file": target.relative_to(root).as_posix(), "sha256": _sha256(target),
+                "source_sha256": shot.source_sha256 or _sha256(shot.source),
+                "source_frames": shot.source_frames, "source_rate": shot.source_rate,
+                "media_frames": count, "media_first_frame": first, "width": info.width, "height": info.height,
+                "cut_in": clip_in, "cut_out": clip_in + shot.cut_frames, "record_in": record,
+                "record_out": record + shot.cut_frames})
+            record += shot.cut_frames
 
-    _progress(progress, step, total, "building the timeline")
-    step += 1
-
-    def told(message: str) -> None:
-        nonlocal step
-        _progress(progress, step, total, message)
+        _progress(progress, step, total, "copying sound stems and reference files")
+        stem_entries: list[dict[str, Any]] = []
+        for name, source, target in sounds:
+            _copy(source, target)
+            stem_entries.append({"name": name, "file": target.relative_to(root).as_posix(),
+                                 "sha256": _sha256(target), "on_timelines": name != "mix"})
+        extra_entries: list[dict[str, Any]] = []
+        for name, source in [*(([("reference/film" + cut.film.suffix, cut.film)]) if cut.film else []),
+                             *cut.extras.items()]:
+            target = root / name
+            _copy(source, target)
+            extra_entries.append({"file": name, "sha256": _sha256(target)})
         step += 1
 
-    timelines = write_timelines(clips, stems, cut.title, root, chosen, metadata={**cut.metadata, "package": root.name},
-                                progress=told)
+        def told(message: str) -> None:
+            nonlocal step
+            _progress(progress, step, total, message)
+            step += 1
+
+        timelines = writing.finish(progress=told)
     fraction = rate_fraction(cut.rate)
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -366,8 +377,8 @@ def _build(cut: PackageCut, options: PackageOptions, root: Path, chosen: list[Ex
 
 
 #: From this many clips on, an exporter marked ``own_process`` (AAF) writes and reads its file back in a
-#: process of its own while this one writes the others: starting it (a fresh interpreter importing OTIO,
-#: pydantic and pyaaf2, ~0.5 s of CPU) costs more than it saves on a short cut.
+#: process of its own while this one encodes the media and writes the others: starting it (a fresh
+#: interpreter importing OTIO, pydantic and pyaaf2, ~0.5 s of CPU) costs more than it saves on a short cut.
 OWN_PROCESS_MIN_CLIPS = 100
 
 
@@ -381,63 +392,120 @@ def write_timelines(clips: list[CutClip], stems: list[AudioStem], title: str, ro
     On a long cut an ``own_process`` exporter (AAF) runs in a process of its own
     (``python -m aiuteur.export.apart``), in parallel with the others, from the timeline as OTIO
     JSON; its failure is raised here like any other, and a failure here stops it before the caller
-    removes the temporary package."""
-    rate = clips[0].rate
-    timeline = build_timeline(clips, title, film_metadata=metadata or {}, audio=stems)
-    _relativize(timeline, root)
-    timelines: dict[str, Path] = {}
-    stem = _safe_name(title)
-    expected = [(c.shot_id, c.frames) for c in clips]
-    apart = [e for e in chosen if e.own_process and len(clips) >= OWN_PROCESS_MIN_CLIPS and len(chosen) > 1]
-    workers: list[tuple[Exporter, Path, subprocess.Popen, threading.Thread, Any]] = []
-    try:
-        if apart:
-            payload = timeline.to_json_string(indent=-1)
-            for exporter in apart:
-                if progress:
-                    progress(f"writing {exporter.label} (in its own process)")
-                path = root / f"{stem}{exporter.suffix}"
-                said = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # its answer and any traceback
-                worker = subprocess.Popen([sys.executable, "-m", "aiuteur.export.apart"], stdin=subprocess.PIPE,
-                                          stdout=said, stderr=subprocess.STDOUT, text=True)
-                job = {"exporter": exporter.name, "timeline": payload, "path": str(path), "root": str(root),
-                       "rate": rate, "expected": expected}
-                feeder = threading.Thread(target=_feed, args=(worker, json.dumps(job)), daemon=True)
-                feeder.start()  # the child reads its job once its imports are done; this process goes on meanwhile
-                workers.append((exporter, path, worker, feeder, said))
-        for exporter in chosen:
-            if exporter in apart:
+    removes the temporary package. (A package starts that process before it encodes the media:
+    ``_build``.)"""
+    with TimelineWriting(clips, stems, title, root, chosen, metadata=metadata) as writing:
+        return writing.finish(progress=progress)
+
+
+@dataclass
+class _Apart:
+    """An ``own_process`` exporter at work: its process, the thread feeding it its job, its answer."""
+
+    exporter: Exporter
+    path: Path
+    worker: subprocess.Popen
+    feeder: threading.Thread
+    said: Any  # a temporary file: its one-line JSON answer and any traceback
+
+
+class TimelineWriting:
+    """A cut's timelines being written. Made, it builds the timeline and starts the ``own_process``
+    exporters (on a long cut) in processes of their own; ``finish()`` writes the other formats here,
+    reads every file back and waits for those processes. Leaving it without ``finish`` (a failure, a
+    cancel) stops the processes before the caller removes the temporary package.
+
+    ``media_ready=False``: the media files are still to be written (the package encodes them
+    meanwhile). The processes then check their file's shots and lengths only, and ``finish`` checks
+    that its media references resolve once the files exist."""
+
+    def __init__(self, clips: list[CutClip], stems: list[AudioStem], title: str, root: Path, chosen: list[Exporter],
+                 *, metadata: dict[str, Any] | None = None, media_ready: bool = True) -> None:
+        self.chosen = chosen
+        self.root = root
+        self.rate = clips[0].rate
+        self.timeline = build_timeline(clips, title, film_metadata=metadata or {}, audio=stems,
+                                       check_media=media_ready)
+        _relativize(self.timeline, root)
+        self.stem = _safe_name(title)
+        self.expected = [(c.shot_id, c.frames) for c in clips]
+        self.apart: list[_Apart] = []
+        try:
+            self._start_apart([e for e in chosen if e.own_process and len(clips) >= OWN_PROCESS_MIN_CLIPS
+                               and len(chosen) > 1], media_ready)
+        except BaseException:  # not entered yet: stop what did start
+            self.close()
+            raise
+
+    def _start_apart(self, exporters: list[Exporter], media_ready: bool) -> None:
+        if not exporters:
+            return
+        payload = self.timeline.to_json_string(indent=-1)
+        for exporter in exporters:
+            path = self.root / f"{self.stem}{exporter.suffix}"
+            said = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+            worker = subprocess.Popen([sys.executable, "-m", "aiuteur.export.apart"], stdin=subprocess.PIPE,
+                                      stdout=said, stderr=subprocess.STDOUT, text=True)
+            job = {"exporter": exporter.name, "timeline": payload, "path": str(path), "root": str(self.root),
+                   "rate": self.rate, "expected": self.expected, "media_ready": media_ready}
+            feeder = threading.Thread(target=_feed, args=(worker, json.dumps(job)), daemon=True)
+            feeder.start()  # the child reads its job once its imports are done; this process goes on meanwhile
+            self.apart.append(_Apart(exporter, path, worker, feeder, said))
+
+    def finish(self, *, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+        """Write the other formats, read every file back, wait for the processes: exporter name -> file."""
+        timelines: dict[str, Path] = {}
+        apart = {a.exporter.name for a in self.apart}
+        for job in self.apart:
+            if progress:
+                progress(f"writing {job.exporter.label} (in its own process)")
+        for exporter in self.chosen:
+            if exporter.name in apart:
                 continue
             if progress:
                 progress(f"writing {exporter.label}")
-            path = root / f"{stem}{exporter.suffix}"
-            exporter.render(timeline, path, rate)
+            path = self.root / f"{self.stem}{exporter.suffix}"
+            exporter.render(self.timeline, path, self.rate)
             timelines[exporter.name] = path
         if progress:
             progress("reading every timeline back")
         for name, path in timelines.items():
-            _verify_timeline(get_exporter(name), path, root, rate, expected)
-        for exporter, path, worker, feeder, said in workers:
-            feeder.join()
-            worker.wait()
-            said.seek(0)
-            out = said.read().strip()
-            try:
-                answer = json.loads(out.splitlines()[-1])
-            except (ValueError, IndexError):
-                answer = {"ok": False, "error": f"the process writing {path.name} ended with code {worker.returncode}: "
-                                                f"{out[-500:]}"}
+            _verify_timeline(get_exporter(name), path, self.root, self.rate, self.expected)
+        for job in self.apart:
+            answer = _answer(job)
             if not answer.get("ok"):
-                raise ExportError(answer.get("error") or f"the process writing {path.name} failed", path=path)
-            timelines[exporter.name] = path
-    finally:
-        for _, _, worker, feeder, said in workers:  # a failure here stops it before the caller removes the package
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait()
-            feeder.join()
-            said.close()
-    return {e.name: timelines[e.name] for e in chosen}
+                raise ExportError(answer.get("error") or f"the process writing {job.path.name} failed", path=job.path)
+            _check_references(job.path, [tuple(r) for r in answer.get("references", [])])
+            timelines[job.exporter.name] = job.path
+        return {e.name: timelines[e.name] for e in self.chosen}
+
+    def close(self) -> None:
+        for job in self.apart:
+            if job.worker.poll() is None:
+                job.worker.kill()
+            job.worker.wait()
+            job.feeder.join()
+            job.said.close()
+        self.apart = []
+
+    def __enter__(self) -> "TimelineWriting":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _answer(job: _Apart) -> dict[str, Any]:
+    """What an ``own_process`` exporter's process said, once it ended."""
+    job.feeder.join()
+    job.worker.wait()
+    job.said.seek(0)
+    out = job.said.read().strip()
+    try:
+        return json.loads(out.splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"ok": False, "error": f"the process writing {job.path.name} ended with code {job.worker.returncode}: "
+                                      f"{out[-500:]}"}
 
 
 def _feed(worker: subprocess.Popen, job: str) -> None:
@@ -448,18 +516,27 @@ def _feed(worker: subprocess.Popen, job: str) -> None:
         pass
 
 
-def _verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float,
-                     expected: Sequence[tuple[str, int]]) -> None:
-    """Read a written timeline back: same shots, same lengths, every media reference resolving."""
+def _verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float, expected: Sequence[tuple[str, int]],
+                     *, media_ready: bool = True) -> list[tuple[str, str | None]]:
+    """Read a written timeline back: same shots, same lengths, and (``media_ready``) every media
+    reference resolving. Returns each clip's (name, reference), for a caller to check once the
+    media is written when it is not yet."""
     timeline = exporter.read(path, rate)
     names = [ascii_fold(n) for n, _ in expected] if exporter.name == "edl" else [n for n, _ in expected]
     got = summarize_cut(timeline)
     if [n for n, _ in got] != names or [f for _, f in got] != [f for _, f in expected]:
         raise ExportError(f"{path.name} reads back as {got[:3]}..., expected {list(expected)[:3]}...", path=path)
-    for clip in timeline.find_clips():
-        url = getattr(clip.media_reference, "target_url", None)
+    references = [(clip.name, getattr(clip.media_reference, "target_url", None)) for clip in timeline.find_clips()]
+    if media_ready:
+        _check_references(path, references)
+    return references
+
+
+def _check_references(path: Path, references: Sequence[tuple[str, str | None]]) -> None:
+    """Every clip of the timeline ``path`` points at a file that exists (relative to its folder)."""
+    for name, url in references:
         if not url or not resolve_media(url, path.parent).is_file():
-            raise ExportError(f"{path.name}: clip {clip.name} points at {url!r}, which does not resolve", path=path)
+            raise ExportError(f"{path.name}: clip {name} points at {url!r}, which does not resolve", path=path)
 
 
 def _zip_folder(folder: Path, target: Path) -> None:
@@ -486,7 +563,12 @@ def write_package(cut: PackageCut, to: Path, options: PackageOptions | None = No
                   progress: ProgressFn | None = None) -> PackageResult:
     """Make the delivery package of ``cut`` in the folder ``to`` (as a new ``<Title>_v###`` folder)
     or as the zip file ``to`` (``*.zip``, refused if it exists). Raises :class:`ExportError`; on
-    any failure nothing is left at the destination."""
+    any failure nothing is left at the destination.
+
+    ``progress`` hears each step, ``done`` of ``total``; the step before the package is moved into
+    place is the last one short of the end, and ``done: <path>`` (1 of 1) comes once it is there.
+    ``progress`` may raise to stop the export (a cancelled job does, ``aiuteur.export.job``): up to
+    that last step short of the end, whatever it raises leaves nothing at the destination."""
     options = options or PackageOptions()
     to = Path(to).absolute()
     _check_cut(cut)
@@ -507,17 +589,20 @@ def write_package(cut: PackageCut, to: Path, options: PackageOptions | None = No
     zip_temp = parent / f".{to.name}.part-{secrets.token_hex(4)}" if as_zip else None
     try:
         root.mkdir(parents=True)
-        manifest, timelines = _build(cut, options, root, chosen, progress)
+        total = len(cut.shots) + len(chosen) + 3  # shots, sound, each format, reading back, moving into place
+        manifest, timelines = _build(cut, options, root, chosen, progress, total)
         manifest["skipped_formats"] = skipped
         manifest["package"] = name
         (root / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if as_zip:
             assert zip_temp is not None
             _zip_folder(root, zip_temp)
+            _progress(progress, total - 1, total, "moving the package into place")
             _place_new_file(zip_temp, to)
             final = to
             files = {n: Path(f"{name}/{p.name}") for n, p in timelines.items()}
         else:
+            _progress(progress, total - 1, total, "moving the package into place")
             final = parent / name
             for _ in range(100):  # another export may take the name meanwhile: take the next one
                 if not (final.exists() or final.is_symlink()):

@@ -12,6 +12,8 @@
 
 Stages do not queue jobs themselves: the gateway (`aiuteur.engines.gateway`) does, for every
 engine that is not offline, after the budget gate (`aiuteur.costs.budgets`) admits the calls.
+Local jobs — work this machine does itself, an export — are rows of the same table, listed,
+counted and cancelled the same way, with their progress (`aiuteur.jobs.local`).
 """
 from aiuteur.jobs.clock import Clock, FakeClock, SystemClock
 from aiuteur.jobs.control import cancel, cancel_all, cancel_batch, cancel_jobs, progress, resume, watch

@@ -61,8 +61,14 @@ def resume(store: Store, project: Project, *, engines: Mapping[str, Any] | None 
     operations are polled by their ids, and nothing with a fulfilled key is requested again.
     A video start that may already be bought is not sent again without consent: its job stays
     open with `RebuyConsentRequired` as its result (see `recovery.resume_project`). `leave`: job
-    ids not to run now. Engines come from `engines` (by id) or the registry."""
-    open_jobs: list[Job] = [j for j in table.pending(store, project.id) if j.id not in set(leave)]
+    ids not to run now. Engines come from `engines` (by id) or the registry. Local jobs (an export)
+    are not resumed — their process runs them or they are over: one whose process died is failed
+    here (`local.settle_orphans`), so it does not stay open for ever."""
+    from aiuteur.jobs import local
+
+    local.settle_orphans(store, project)
+    open_jobs: list[Job] = [j for j in table.pending(store, project.id)
+                            if j.id not in set(leave) and not local.is_local(j)]
     if not open_jobs:
         return []
     return service.run(store, open_jobs, runner=runner, engines=engines, on_progress=on_progress)

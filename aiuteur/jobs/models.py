@@ -13,7 +13,8 @@ TERMINAL: tuple[str, ...] = ("done", "failed", "cancelled")
 
 
 class Job(BaseModel):
-    """One paid engine call, stored before it is made.
+    """One paid engine call, stored before it is made — or one local job (kind `export`: work this
+    machine does itself, no provider and no cost; `aiuteur.jobs.local`).
 
     `request` is the engine request as JSON and `call` who asked for it (template, input versions,
     the output schema of a text call, the approval scopes), so a new process can finish it.
@@ -25,7 +26,7 @@ class Job(BaseModel):
     id: str
     project_id: str
     batch_id: str
-    kind: Literal["text", "image", "video", "speech", "music"]
+    kind: Literal["text", "image", "video", "speech", "music", "export"]
     stage: str
     provider: str
     engine: str

@@ -121,9 +121,17 @@ def set_retry(store: Store, job_id: str, next_attempt_at: datetime, error: str, 
     store.job_set_retry(job_id, next_attempt_at, scrub_optional(error), scrub_optional(reason))
 
 
-def mark_done(store: Store, job_id: str, generation_id: str) -> None:
-    """Done; a job cancelled while its last call was in flight stays cancelled but keeps the result."""
+def mark_done(store: Store, job_id: str, generation_id: str | None) -> None:
+    """Done; a job cancelled while its last call was in flight stays cancelled but keeps the result.
+    A local job (an export) has no generation: None."""
     store.job_mark_done(job_id, generation_id)
+
+
+def set_progress(store: Store, job_id: str, text: str) -> None:
+    """A local job's progress (`"42% encoding SC010_SH0010_v003.mp4 (h264)"`), kept in the row's
+    `operation_id` column: a local job has no provider operation, and that is the column `aiuteur
+    jobs` shows beside the status. Also bumps `updated_at`."""
+    store.job_set_operation(job_id, text)
 
 
 def mark_failed(store: Store, job_id: str, error: str, reason: str | None, generation_id: str | None) -> None:

@@ -1,11 +1,12 @@
 """Delivery from the studio: export the package with its progress, the export history, archive and restore.
 
-Plain `param` logic over `aiuteur.stages.delivery` (`start_export`, `export_history`, the same calls as
-`aiuteur export` / `aiuteur exports`) and `aiuteur.archive` (`aiuteur archive` / `aiuteur restore`); the
-Delivery tab only lays it out. The export runs in `ExportJob`'s thread, which opens the workspace only to
-read the cut and to record the history; that thread writes nothing but the job's own `progress`, and
-`poll()` — the page's periodic callback, on the server's thread — copies it into the params the views
-watch. Every other call opens the workspace and closes it (see `StudioModel`).
+Plain `param` logic over `aiuteur.export.job` (the export job `aiuteur export` runs: a row in `aiuteur jobs`
+with its progress, cancelled from here or by `aiuteur cancel`), `aiuteur.stages.delivery.export_history`
+(`aiuteur exports`) and `aiuteur.archive` (`aiuteur archive` / `aiuteur restore`); the Delivery tab only
+lays it out. The export runs in `BackgroundExport`'s thread, which opens the workspace itself; in this
+process that thread writes nothing but the job's own `progress`, and `poll()` — the page's periodic
+callback, on the server's thread — copies it into the params the views watch. Every other call opens the
+workspace and closes it (see `StudioModel`).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class DeliveryModel(param.Parameterized):
     destination = param.String(default="", doc="A folder (the package becomes a new <Title>_v### in it) or a new "
                                                "FILE.zip; empty: deliveries/ beside the workspace")
     running = param.Boolean(default=False, doc="An export is in progress (one at a time per page)")
+    job_id = param.String(default="", doc="The running (or last) export's job id, as `aiuteur jobs` lists it")
     progress = param.Number(default=0.0, bounds=(0.0, 1.0), doc="How far the export is (0..1)")
     status = param.String(default="", doc="The export's current step in words")
     message = param.String(default="", doc="How the last action ended (errors included)")
@@ -53,9 +55,11 @@ class DeliveryModel(param.Parameterized):
         return Path(self.studio.workspace).resolve().parent / "deliveries"
 
     def start_export(self):
-        """Start `delivery.start_export` for the selected project with the chosen options; `poll()`
-        follows it. Returns the `ExportJob`, or None with a message when it cannot start."""
-        from aiuteur.stages import delivery
+        """Start the export job for the selected project with the chosen options; `poll()` follows it.
+        Returns the `BackgroundExport`, or None with a message when it cannot start."""
+        from pydantic import ValidationError
+
+        from aiuteur.export.job import BackgroundExport
 
         if not self.studio.project:
             self.message = "pick a project first"
@@ -64,16 +68,34 @@ class DeliveryModel(param.Parameterized):
             self.message = "an export is already running"
             return None
         to = Path(self.destination).expanduser() if self.destination.strip() else self.default_destination()
-        self._job = delivery.start_export(self.studio.workspace, self.studio.project, to.absolute(),
-                                          codec=self.codec, resolution=self.resolution.strip() or None,
-                                          handles=self.handles)
+        try:
+            self._job = BackgroundExport(self.studio.workspace, self.studio.project, to.absolute(),
+                                         user=self.studio.user or None, codec=self.codec,
+                                         resolution=self.resolution.strip() or None, handles=self.handles)
+        except (StoreError, ValidationError) as exc:
+            self.message = f"export failed: {exc}"
+            return None
         self.steps_seen = []
-        self.param.update(running=True, progress=0.0, status="starting the export", message="")
+        self.param.update(running=True, progress=0.0, status="starting the export", message="",
+                          job_id=self._job.job_id)
         return self._job
+
+    def cancel_export(self) -> bool:
+        """Cancel the running export (it stops at its next step and leaves nothing); `poll()` says so."""
+        if self._job is None or self._job.done:
+            self.message = "no export is running"
+            return False
+        if not self._job.cancel():
+            self.message = "the export had already finished"
+            return False
+        self.status = "cancelling the export"
+        return True
 
     def poll(self) -> bool:
         """Copy the running export's progress into the params; at its end, say how it went, redraw the
         history and tell every page the store changed. True while running."""
+        from aiuteur.jobs.errors import JobCancelled
+
         job = self._job
         if job is None:
             return False
@@ -85,7 +107,9 @@ class DeliveryModel(param.Parameterized):
         if not job.done:
             return True
         self._job = None
-        if job.error is not None:
+        if isinstance(job.error, JobCancelled):
+            self.param.update(running=False, status="", message=str(job.error))
+        elif job.error is not None:
             self.param.update(running=False, status="", message=f"export failed: {job.error}")
         else:
             result = job.result

@@ -210,6 +210,55 @@ def test_a_long_cut_writes_the_aaf_in_a_process_of_its_own_beside_the_others(tmp
         write_timelines(clips, stems, "Long", broken, chosen)
 
 
+def test_a_long_package_starts_its_aaf_before_encoding_and_checks_its_media_once_written(sources, stems, tmp_path,
+                                                                                        monkeypatch):
+    monkeypatch.setattr(package_module, "OWN_PROCESS_MIN_CLIPS", 2)  # 100 in a real export; this cut has 4 shots
+    events: list[str] = []
+    real_popen, real_encode = package_module.subprocess.Popen, package_module.encode_shot
+
+    def popen(args, **kw):
+        if "aiuteur.export.apart" in args:  # (ffmpeg runs through Popen too)
+            events.append("aaf process")
+        return real_popen(args, **kw)
+
+    def encode(source, target, **kw):
+        events.append("encode")
+        return real_encode(source, target, **kw)
+
+    monkeypatch.setattr(package_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(package_module, "encode_shot", encode)
+    steps = []
+    result = write_package(_cut(sources, stems, 24.0, other_rate=30.0), tmp_path, PackageOptions(), progress=steps.append)
+    assert events[:2] == ["aaf process", "encode"] and events.count("encode") == 4
+    manifest = verify_package(result.path)  # the AAF included: read back, every reference resolving
+    assert {t["format"] for t in manifest["timelines"]} == EVERY_FORMAT
+    timeline = otio.adapters.read_from_file(str(result.timelines["aaf"]), adapter_name="AAF")
+    assert [c.name for c in timeline.video_tracks()[0] if isinstance(c, otio.schema.Clip)] == \
+        [s["shot_id"] for s in manifest["shots"]]
+    total = steps[0].total
+    assert [s.done for s in steps[:-1]] == list(range(total)) and steps[-2].message == "moving the package into place"
+    assert (steps[-1].done, steps[-1].total, steps[-1].message) == (1, 1, f"done: {result.path}")
+    assert "writing AAF (Avid Media Composer) (in its own process)" in [s.message for s in steps]
+
+
+class Stop(BaseException):
+    """What a cancelled job raises from its progress report."""
+
+
+@pytest.mark.parametrize("at", ["encoding", "writing AAF", "moving the package into place"])
+def test_a_progress_report_that_raises_stops_the_package_with_nothing_left(sources, stems, tmp_path, monkeypatch, at):
+    monkeypatch.setattr(package_module, "OWN_PROCESS_MIN_CLIPS", 2)  # the AAF process is running when it stops
+    out = tmp_path / "deliveries"
+
+    def report(step):
+        if step.message.startswith(at) and step.done > 0:
+            raise Stop(step.message)
+
+    with pytest.raises(Stop):
+        write_package(_cut(sources, stems, 24.0, other_rate=30.0), out, PackageOptions(), progress=report)
+    assert list(out.iterdir()) == []  # no package, no hidden .part folder
+
+
 def test_fcpx_named_at_23_976_is_refused_with_the_adapter_s_reason(sources, tmp_path):
     shot = PackageShot(shot_id="SC010_SH0010", scene_number=10, source=sources(NTSC_FILM, 24, 1), source_frames=24,
                        source_rate=NTSC_FILM, cut_frames=24)

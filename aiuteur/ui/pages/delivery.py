@@ -1,6 +1,6 @@
 """The Delivery tab: export the film's delivery package (codec, resolution, handles, a folder or a .zip)
-with a progress bar, the export history, and Archive / Restore of the whole project (docs/delivery.md).
-Layout only: the logic is `aiuteur.ui.delivery_model.DeliveryModel`."""
+as a job with a progress bar and a Cancel button, the export history, and Archive / Restore of the whole
+project (docs/delivery.md). Layout only: the logic is `aiuteur.ui.delivery_model.DeliveryModel`."""
 from __future__ import annotations
 
 from aiuteur.ui.studio_model import StudioModel
@@ -27,11 +27,15 @@ def page(studio: StudioModel):
         placeholder=str(model.default_destination()), sizing_mode="stretch_width")
     export = pn.widgets.Button(name="Export", button_type="primary", css_classes=["aiuteur-export"])
     export.on_click(lambda _: model.start_export())
+    cancel = pn.widgets.Button(name="Cancel", button_type="warning", visible=False,
+                               css_classes=["aiuteur-export-cancel"])
+    cancel.on_click(lambda _: model.cancel_export())
     bar = pn.indicators.Progress(value=0, max=100, width=300, visible=False, css_classes=["aiuteur-export-progress"])
     status = pn.pane.Str(model.param.status, css_classes=["aiuteur-export-status"])
+    job = pn.pane.Str(model.param.job_id, css_classes=["aiuteur-export-job"], visible=False)
 
     def show_progress(*_):
-        bar.visible = model.running
+        bar.visible = cancel.visible = job.visible = model.running
         bar.value = int(100 * model.progress)
         export.disabled = model.running
     model.param.watch(show_progress, ["running", "progress"])
@@ -60,8 +64,9 @@ def page(studio: StudioModel):
 
     return pn.Column(
         pn.pane.Markdown("### Export\nThe delivery package: versioned media, OTIO / EDL / FCP 7 XML / FCP X XML / "
-                         "AAF with relative paths, sound stems and `manifest.json`. CLI: `aiuteur export P --to DIR`."),
-        pn.Row(codec, resolution, handles), destination, pn.Row(export, bar, status),
+                         "AAF with relative paths, sound stems and `manifest.json`. It runs as a job "
+                         "(`aiuteur jobs P`); CLI: `aiuteur export P --to DIR`."),
+        pn.Row(codec, resolution, handles), destination, pn.Row(export, cancel, bar, job, status),
         pn.pane.Str(model.param.message, css_classes=["aiuteur-delivery-message"], styles={"white-space": "pre-wrap"},
                     sizing_mode="stretch_width"),
         pn.pane.Markdown("### Export history"),
