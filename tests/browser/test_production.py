@@ -61,6 +61,11 @@ def test_edit_a_duration_in_the_table_and_see_validation(page: Page, production_
     editor = cell.locator("input")
     editor.fill("12")
     editor.press("Enter")
+    # the demo's scene 1 has frames and clips: the studio says what turns stale and asks first
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("editing SC010_SH0010 duration: confirm first", timeout=30_000)
+    expect(dialog).to_contain_text("stale")
+    page.get_by_role("button", name="Confirm: go ahead").click()
     problem = page.locator('.aiuteur-shot-problem[data-field="duration"]')
     expect(problem).to_contain_text("duration 12s is outside 1-8s", timeout=30_000)
     expect(problem).to_have_attribute("data-shot", "SC010_SH0010")
