@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from aiuteur.ui import auth
-from tests.browser.conftest import ROOT, free_port
+from tests.browser.conftest import ROOT, free_port, stop_panel
 from tests.conftest import LIGHTHOUSE
 
 pytestmark = pytest.mark.browser
@@ -49,12 +49,7 @@ def served(tmp_path_factory):
                 raise RuntimeError("aiuteur studio did not answer within 180 s")
             time.sleep(0.3)
     yield url, workspace
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_panel(proc)
 
 
 def sign_in(page: Page, url: str, name: str, password: str) -> None:

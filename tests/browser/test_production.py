@@ -8,7 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, serve_panel
+from tests.browser.conftest import ROOT, serve_panel, stop_panel
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +22,7 @@ def production_url(demo_run, tmp_path_factory):
     shutil.copytree(source.with_name("ws.media"), root / "ws.media")
     proc, url = serve_panel(ROOT / "panel_apps" / "studio.py", root / "ws.duckdb")
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_panel(proc)
 
 
 def open_production(page: Page, url: str, inner: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, serve_panel
+from tests.browser.conftest import ROOT, serve_panel, stop_panel
 from tests.integration.test_studio_pages_9_11 import copy_workspace, create_in_studio, run_through_gates
 
 pytestmark = pytest.mark.browser
@@ -43,12 +43,7 @@ def serve(tmp_path):
 
     yield start
     for proc in procs:  # a run the page started may still be drawing frames: give it a moment, then stop it
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_panel(proc)
 
 
 def open_tab(page: Page, url: str, tab: str | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, serve_panel
+from tests.browser.conftest import ROOT, serve_panel, stop_panel
 from tests.conftest import LIGHTHOUSE
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,7 @@ def story_url(tmp_path_factory):
     open_store(workspace).close()  # migrated before the server opens it
     proc, url = serve_panel(ROOT / "panel_apps" / "studio.py", workspace)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_panel(proc)
 
 
 def stage(page: Page, slug: str):

@@ -30,7 +30,7 @@ def review_url(demo_run, tmp_path_factory):
     """The studio on a copy of the demo workspace, so the notes written here stay here."""
     import shutil
 
-    from tests.browser.conftest import ROOT, serve_panel
+    from tests.browser.conftest import ROOT, serve_panel, stop_panel
 
     source, _, _ = demo_run
     root = tmp_path_factory.mktemp("review")
@@ -38,8 +38,7 @@ def review_url(demo_run, tmp_path_factory):
     shutil.copytree(source.with_name("ws.media"), root / "ws.media")
     proc, url = serve_panel(ROOT / "panel_apps" / "studio.py", root / "ws.duckdb")
     yield url, root / "ws.duckdb"
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_panel(proc)
 
 
 def test_review_seeks_from_the_shot_table_and_notes_at_the_playhead(page: Page, review_url):

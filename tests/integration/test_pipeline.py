@@ -17,6 +17,7 @@ from aiuteur.models.shots import ShotList
 from aiuteur.render import character_look
 from aiuteur.stages import prompts, video
 from aiuteur.stages.confirm import all_shots
+from tests.integration.jobs_fake_video import copy_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -87,9 +88,8 @@ def test_exports_read_back_to_the_same_cut(demo_run):
         assert sheet.width > 0
 
 
-def test_every_stage_is_passed_and_the_rerun_pays_for_nothing(demo_run):
-    workspace, out, _ = demo_run
-    with open_store(workspace) as store:
+def test_every_stage_is_passed_and_the_rerun_pays_for_nothing(demo_run, tmp_path):
+    with open_store(copy_workspace(demo_run, tmp_path)) as store:  # a copy: the shared run stays as it was made
         project = store.get_project("lighthouse")
         states = {s.slug: s.state for s in project_status(store, project)}
         assert set(states.values()) <= {"locked", "done"}, states
@@ -100,9 +100,9 @@ def test_every_stage_is_passed_and_the_rerun_pays_for_nothing(demo_run):
         assert store.db.fetchone("SELECT count(*) FROM versions")[0] == versions_before
 
 
-def test_a_retake_regenerates_one_shot_and_rebuilds_the_film(demo_run):
-    workspace, _, _ = demo_run
-    with open_store(workspace) as store:
+def test_a_retake_regenerates_one_shot_and_rebuilds_the_film(demo_run, tmp_path):
+    # a copy: other tests (the two-backend comparison) read the shared run as it was made
+    with open_store(copy_workspace(demo_run, tmp_path)) as store:
         project = store.get_project("lighthouse")
         target = all_shots(store, project)[3].shot_id
         old_film = store.head(project, video.FILM)
