@@ -81,37 +81,47 @@ def export_as_job(store: "Store", project: "Project", to: Path, *, progress: Pro
 
 
 class BackgroundExport:
-    """An export job running in a thread of this process: what the Delivery page's Export button starts.
+    """An export job running in a thread of this process: what the Delivery page's Export button and
+    `aiuteur.stages.delivery.start_export` (notebooks) start.
 
-    The row is queued before this returns (`job`: its id is in `aiuteur jobs` at once; a bad option
-    or an unknown project raises here). The thread opens the workspace itself (`workspace`, as the
-    `user` given) and keeps `progress` (the latest `PackageProgress`); `done`, `wait()` (the
-    `PackageResult`, or raises what the export raised: `JobCancelled` when cancelled) and `cancel()`
-    (through the job row, as `aiuteur cancel` would from another process)."""
+    Given a workspace (path or URL), the thread opens it itself as `user`; given an open `Store`, the
+    thread uses that store (its writes go through the store's lock). The row is queued before this
+    returns (`job`: its id is in `aiuteur jobs` at once; a bad option or an unknown project raises
+    here). `progress` is the latest `PackageProgress`; `done`, `wait()` (the `PackageResult`, or raises
+    what the export raised: `JobCancelled` when cancelled) and `cancel()` (through the job row, as
+    `aiuteur cancel` would from another process)."""
 
-    def __init__(self, workspace: "str | Path", project: str, to: Path, *, user: str | None = None,
-                 **options: Any) -> None:
-        from aiuteur.store import open_store
+    def __init__(self, workspace: "Store | str | Path", project: "Project | str", to: Path, *,
+                 user: str | None = None, **options: Any) -> None:
+        from aiuteur.store import Store
 
-        self.workspace = workspace
+        self._store = workspace if isinstance(workspace, Store) else None
+        self.workspace = None if self._store is not None else workspace
         self.user = user
-        with open_store(workspace, user=user) as store:
-            self.job = queue_export(store, store.get_project(project), to, **options)
+        with self._session() as store:
+            found = store.get_project(project.id if hasattr(project, "id") else project)
+            self.job = queue_export(store, found, to, **options)
         self.progress: PackageProgress | None = None
         self.result: PackageResult | None = None
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"aiuteur-export-{self.job.id}", daemon=True)
         self._thread.start()
 
+    def _session(self):
+        """The store to use: the caller's open one (left open), or the workspace opened for a while."""
+        from contextlib import nullcontext
+
+        from aiuteur.store import open_store
+
+        return nullcontext(self._store) if self._store is not None else open_store(self.workspace, user=self.user)
+
     @property
     def job_id(self) -> str:
         return self.job.id
 
     def _run(self) -> None:
-        from aiuteur.store import open_store
-
         try:
-            with open_store(self.workspace, user=self.user) as store:
+            with self._session() as store:
                 self.result = run_export(store, self.job, progress=self._tell)
         except BaseException as exc:  # noqa: BLE001 — kept for wait() to raise in the caller
             self.error = exc
@@ -136,7 +146,7 @@ class BackgroundExport:
     def cancel(self) -> bool:
         """Cancel the job (it stops at its next step); False when it had already finished."""
         from aiuteur.jobs.runner import cancel_jobs
-        from aiuteur.store import open_store, retry_on_conflict
+        from aiuteur.store import retry_on_conflict
 
-        with open_store(self.workspace, user=self.user) as store:  # the job's thread writes the same row
+        with self._session() as store:  # the job's thread writes the same row
             return bool(retry_on_conflict(lambda: cancel_jobs(store, [self.job.id])))

@@ -203,36 +203,17 @@ def package_cut(store: Store, project: Project, *, extras: bool = True):
 def export_project(store: Store, project: Project, to: Path, *, codec: str = "h264", resolution: str | None = None,
                    handles: int | None = None, formats: list[str] | None = None, progress=None):
     """Make the delivery package of the project's current film (a new `<Title>_v###` folder in
-    `to`, or the zip `to`), and record it in the export history, failed or not."""
-    from contextlib import nullcontext
-
-    return _export(lambda: nullcontext(store), project.id, Path(to), codec=codec, resolution=resolution,
-                   handles=handles, formats=formats, progress=progress)
-
-
-def export_workspace(workspace: str | Path, project: str, to: Path, **options):
-    """`export_project` for a caller that does not hold the workspace open (the studio, a job in a
-    thread): the store is open only to read the cut and to record the history, never while the
-    media is encoded, so the CLI and the studio's pages can use the workspace meanwhile."""
-    from aiuteur.store import open_store
-
-    return _export(lambda: open_store(workspace), project, Path(to), **options)
-
-
-def _export(session, project_ref: str, to: Path, *, codec: str = "h264", resolution: str | None = None,
-            handles: int | None = None, formats: list[str] | None = None, progress=None):
-    """The one export path: read the cut (store open), write the package (store not needed),
-    record the history entry (store open). `session()` gives a context manager yielding the store."""
+    `to`, or the zip `to`), and record it in the export history, failed or not. What the export job
+    runs (`aiuteur.export.job`: the CLI, the Delivery page, `start_export`) and the farm's task."""
     from aiuteur.export.package import PackageOptions, write_package
 
+    to = Path(to)
     started = _now()
     options = PackageOptions(codec=codec, resolution=resolution, handles=handles, formats=formats)
     cut = None
     try:
-        with session() as store:
-            project = store.get_project(project_ref)
-            cut = package_cut(store, project)
-        result = write_package(cut, Path(to), options, progress=progress)
+        cut = package_cut(store, project)
+        result = write_package(cut, to, options, progress=progress)
     except Exception as exc:
         failed = ExportRecord(
             id=f"exp_{uuid.uuid4().hex[:12]}", status="failed", path=str(to), codec=codec, resolution=resolution,
@@ -240,8 +221,7 @@ def _export(session, project_ref: str, to: Path, *, codec: str = "h264", resolut
             frames=cut.frames if cut else 0, rate=str(cut.rate) if cut else "", error=f"{type(exc).__name__}: {exc}",
             started_at=started, finished_at=_now())
         try:
-            with session() as store:
-                _record_export(store, store.get_project(project_ref), failed)
+            _record_export(store, project, failed)
         except Exception:  # noqa: BLE001 — the export's own error is the one to raise (e.g. no such project)
             pass
         raise
@@ -250,12 +230,11 @@ def _export(session, project_ref: str, to: Path, *, codec: str = "h264", resolut
             for extra in cut.extras.values():
                 shutil.rmtree(extra.parent, ignore_errors=True)
     manifest = result.manifest
-    with session() as store:
-        _record_export(store, store.get_project(project_ref), ExportRecord(
-            id=f"exp_{uuid.uuid4().hex[:12]}", status="done", path=str(result.path), package=result.name, codec=codec,
-            resolution=resolution, handles=handles, film_version=manifest["film_version"], shots=len(manifest["shots"]),
-            frames=manifest["frames"], rate=manifest["rate"], formats=list(result.timelines), skipped=result.skipped,
-            total_cost_usd=manifest["total_cost_usd"], started_at=started, finished_at=_now()))
+    _record_export(store, project, ExportRecord(
+        id=f"exp_{uuid.uuid4().hex[:12]}", status="done", path=str(result.path), package=result.name, codec=codec,
+        resolution=resolution, handles=handles, film_version=manifest["film_version"], shots=len(manifest["shots"]),
+        frames=manifest["frames"], rate=manifest["rate"], formats=list(result.timelines), skipped=result.skipped,
+        total_cost_usd=manifest["total_cost_usd"], started_at=started, finished_at=_now()))
     return result
 
 
@@ -275,54 +254,10 @@ def export_history(store: Store, project: Project) -> list[ExportRecord]:
             if entry.action == EXPORT_ACTION]
 
 
-class ExportJob:
-    """An export running in a background thread: `progress` (the latest step), `done`, `wait()`.
+def start_export(store: "Store | str | Path", project: "Project | str", to: Path, **options):
+    """Start an export job in a background thread and return it (`aiuteur.export.job.BackgroundExport`:
+    `job_id`, `progress`, `done`, `wait()`, `cancel()`); its row is in `aiuteur jobs` at once. `store`
+    is an open store, or a workspace path or URL the thread opens itself."""
+    from aiuteur.export.job import BackgroundExport
 
-    What Panel's Export button and a notebook use; the CLI runs `export_project` in the
-    foreground with a progress bar. Given an open `Store`, the thread uses it (its one write, the
-    history record, goes through the store's lock); given a workspace path, the thread opens the
-    workspace only to read the cut and to record the history (`export_workspace`)."""
-
-    def __init__(self, store: "Store | str | Path", project: "Project | str", to: Path, **options) -> None:
-        import threading
-
-        self.id = f"exj_{uuid.uuid4().hex[:12]}"
-        self.progress = None
-        self.result = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(store, project, Path(to)), kwargs=options,
-                                        name=f"aiuteur-export-{self.id}", daemon=True)
-        self._thread.start()
-
-    def _run(self, store, project, to: Path, **options) -> None:
-        try:
-            if isinstance(store, Store):
-                found = project if isinstance(project, Project) else store.get_project(project)
-                self.result = export_project(store, found, to, progress=self._tell, **options)
-            else:
-                ref = project.id if isinstance(project, Project) else project
-                self.result = export_workspace(store, ref, to, progress=self._tell, **options)
-        except BaseException as exc:  # noqa: BLE001 — kept for wait() to raise in the caller
-            self.error = exc
-
-    def _tell(self, step) -> None:
-        self.progress = step
-
-    @property
-    def done(self) -> bool:
-        return not self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None):
-        """The `PackageResult`; raises what the export raised."""
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise TimeoutError(f"export {self.id} still running after {timeout} s")
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-def start_export(store: "Store | str | Path", project: "Project | str", to: Path, **options) -> ExportJob:
-    """Start an export in the background and return its job (progress, wait). `store` is an open
-    store, or a workspace path the job opens only when it needs it (see `ExportJob`)."""
-    return ExportJob(store, project, to, **options)
+    return BackgroundExport(store, project, to, **options)

@@ -15,6 +15,11 @@ from aiuteur.costs.budgets import budget_status
 from aiuteur.ui.studio_model import StudioModel
 
 
+def _progress_text(progress) -> str:
+    """A local job's last step (an export: `42% encoding SC010_SH0010_v003.mp4`); empty for paid calls."""
+    return f"{progress.percent}% {progress.message}" if progress is not None else ""
+
+
 class JobsModel(param.Parameterized):
     studio = param.ClassSelector(class_=StudioModel)
     message = param.String(default="")
@@ -32,10 +37,12 @@ class JobsModel(param.Parameterized):
     def rows(self) -> list[dict[str, Any]]:
         if not self.studio.project:
             return []
+        from aiuteur.jobs.local import progress_of
+
         with self.studio.open_store() as store:
             found = jobs.list_jobs(store, store.get_project(self.studio.project).id)
         return [{"job": j.id, "kind": j.kind, "stage": j.stage, "engine": j.engine, "status": str(j.status),
-                 "attempts": j.attempts, "estimate_usd": round(j.estimated_cost, 4),
+                 "progress": _progress_text(progress_of(j)), "attempts": j.attempts, "estimate_usd": round(j.estimated_cost, 4),
                  "problem": ("start sent, no answer saved: may already be bought" if j.start_uncertain else
                              j.provider_reason or (j.error or "").removeprefix("OutputRejected: "))} for j in found]
 

@@ -431,6 +431,7 @@ def workspace(demo_run, tmp_path) -> Path:
 
 def test_the_project_s_package_is_its_film_to_the_frame_with_its_sound(workspace, tmp_path):
     from aiuteur import open_store
+    from aiuteur.jobs import list_jobs
     from aiuteur.models.media import Film
     from aiuteur.stages import delivery, video
 
@@ -440,11 +441,14 @@ def test_the_project_s_package_is_its_film_to_the_frame_with_its_sound(workspace
         film_version = store.require_head(project, video.FILM)
         film = film_version.model(Film)
         job = delivery.start_export(store, project, tmp_path / "deliveries", codec="h264", handles=0)
+        assert [j.id for j in list_jobs(store, project.id) if j.kind == "export"] == [job.job_id]  # a job row at once
         result = job.wait(timeout=300)
+        row = next(j for j in list_jobs(store, project.id) if j.id == job.job_id)
         film_frames = probe_stream(store.media_path(film.media)).frames
         history = delivery.export_history(store, project)
     manifest = result.manifest
     assert job.done and job.progress is not None and job.progress.message.startswith("done")
+    assert row.status == "done"
     assert result.path == tmp_path / "deliveries" / "The_Last_Light_v001"
     assert manifest["film_version"] == film_version.id and manifest["project"] == "lighthouse"
     assert manifest["frames"] == film_frames == sum(c.frames for c in film.clips)

@@ -68,6 +68,12 @@ def test_the_export_is_a_job_row_whose_progress_reaches_100_percent(workspace, t
     table_view = _cli("jobs", "lighthouse", "-w", str(workspace))
     assert job.id in table_view.stdout and "100% done" in table_view.stdout
 
+    from aiuteur.ui import StudioModel
+    from aiuteur.ui.jobs_model import JobsModel
+
+    (page_row,) = JobsModel(studio=StudioModel(workspace=str(workspace), project="lighthouse")).rows()
+    assert (page_row["job"], page_row["progress"]) == (job.id, f"100% done: {result.path}")  # the Jobs page too
+
 
 @pytest.mark.slow
 def test_a_cancelled_export_leaves_no_package_no_temporary_folder_and_no_history_row(workspace, tmp_path):
