@@ -180,9 +180,7 @@ class StudioApp:
 
     def page(self) -> pn.template.BaseTemplate:
         """The served page (panel_apps/studio.py)."""
-        pages = [("Stages", self.timeline()), ("Review", self.review()), *self.pages()]
-        tabs = pn.Tabs(*pages, dynamic=False)
-        titles = [title for title, _ in pages]
+        tabs, titles = self._tabs()
 
         def open_page(event):  # "Go to stage" on the review page
             if event.new in titles:
@@ -258,6 +256,28 @@ class StudioApp:
         self.model.param.watch(poll, "notes_revision")
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.add_periodic_callback(poll, period=every_ms)
+
+    def _tabs(self) -> tuple[pn.Tabs, list[str]]:
+        """The Stages and Review tabs, then a tab per area page, each page built the first time its tab
+        is opened: a page not yet opened reads nothing, so picking a project (or any change to the
+        workspace) redraws only the pages a person has looked at, not all twelve."""
+        from aiuteur.ui.pages import discover
+
+        modules = discover()
+        holders = [pn.Column(pn.pane.Markdown(f"Opening {module.TITLE}…"), sizing_mode="stretch_width")
+                   for module in modules]
+        first = [("Stages", self.timeline()), ("Review", self.review())]
+        tabs = pn.Tabs(*first, *[(module.TITLE, holder) for module, holder in zip(modules, holders)], dynamic=False)
+
+        built: set[int] = set()
+
+        def build(event) -> None:
+            index = event.new - len(first)
+            if 0 <= index < len(modules) and index not in built:
+                built.add(index)
+                holders[index].objects = [modules[index].page(self.model)]
+        tabs.param.watch(build, "active")
+        return tabs, [title for title, _ in first] + [module.TITLE for module in modules]
 
     def pages(self) -> list[tuple[str, pn.viewable.Viewable]]:
         """The area pages found in `aiuteur.ui.pages` (story, production, ...)."""

@@ -81,11 +81,14 @@ def test_the_served_page_switches_to_the_stage_page(model):
     tabs = next(o for o in page.main.objects if isinstance(o, pn.Tabs))
     titles = [tabs._names[i] for i in range(len(tabs))]
     assert titles[:2] == ["Stages", "Review"] and "Production" in titles
+    production = tabs.objects[titles.index("Production")]
+    assert "Opening Production" in str(production.objects[0].object)  # not built (nor read) until opened
     app.model.note_target, app.model.note_text = model.shot_rows()[0]["shot"], "the jacket is clean but was muddy"
     note = app.model.add_note()
     app.model.confirm_note()
     assert app.model.go_to_stage().page == "Production"
     assert tabs.active == titles.index("Production")
+    assert not isinstance(production.objects[0], pn.pane.Markdown)  # opened: the page is there
     app.model.note_text, app.model.note_category = "the horizon is crooked", "composition"
     app.model.add_note()
     app.model.go_to_stage()
