@@ -99,7 +99,7 @@ class BackgroundExport:
         self.workspace = None if self._store is not None else workspace
         self.user = user
         with self._session() as store:
-            found = store.get_project(project.id if hasattr(project, "id") else project)
+            found = store.get_project(project if isinstance(project, str) else project.id)
             self.job = queue_export(store, found, to, **options)
         self.progress: PackageProgress | None = None
         self.result: PackageResult | None = None

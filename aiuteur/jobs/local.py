@@ -65,6 +65,10 @@ class LocalProgress:
     percent: int
     message: str
 
+    def __str__(self) -> str:
+        """How the row keeps it and every view shows it: `42% encoding SC010_SH0010_v003.mp4 (h264)`."""
+        return f"{self.percent}% {self.message}"
+
 
 def engine_of(kind: str) -> str:
     return f"{LOCAL_PROVIDER}:{kind}"
@@ -113,7 +117,7 @@ class StepReport:
         now = time.monotonic()
         if last or now - self._written >= PROGRESS_EVERY_S:
             percent = max(0, min(100, round(100 * done / total))) if total > 0 else 0
-            retry_on_conflict(lambda: table.set_progress(self.store, self.job.id, f"{percent}% {message}"))
+            retry_on_conflict(lambda: table.set_progress(self.store, self.job.id, str(LocalProgress(percent, message))))
             self._written = now
 
 

@@ -222,7 +222,7 @@ def export_project(store: Store, project: Project, to: Path, *, codec: str = "h2
             started_at=started, finished_at=_now())
         try:
             _record_export(store, project, failed)
-        except Exception:  # noqa: BLE001 — the export's own error is the one to raise (e.g. no such project)
+        except Exception:  # noqa: BLE001 — the export's own error is the one to raise (e.g. the workspace is busy)
             pass
         raise
     finally:

@@ -15,11 +15,6 @@ from aiuteur.costs.budgets import budget_status
 from aiuteur.ui.studio_model import StudioModel
 
 
-def _progress_text(progress) -> str:
-    """A local job's last step (an export: `42% encoding SC010_SH0010_v003.mp4`); empty for paid calls."""
-    return f"{progress.percent}% {progress.message}" if progress is not None else ""
-
-
 class JobsModel(param.Parameterized):
     studio = param.ClassSelector(class_=StudioModel)
     message = param.String(default="")
@@ -42,7 +37,8 @@ class JobsModel(param.Parameterized):
         with self.studio.open_store() as store:
             found = jobs.list_jobs(store, store.get_project(self.studio.project).id)
         return [{"job": j.id, "kind": j.kind, "stage": j.stage, "engine": j.engine, "status": str(j.status),
-                 "progress": _progress_text(progress_of(j)), "attempts": j.attempts, "estimate_usd": round(j.estimated_cost, 4),
+                 "progress": str(progress_of(j) or ""),  # a local job's last step; empty for paid calls
+                 "attempts": j.attempts, "estimate_usd": round(j.estimated_cost, 4),
                  "problem": ("start sent, no answer saved: may already be bought" if j.start_uncertain else
                              j.provider_reason or (j.error or "").removeprefix("OutputRejected: "))} for j in found]
 

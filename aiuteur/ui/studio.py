@@ -279,12 +279,6 @@ class StudioApp:
         tabs.param.watch(build, "active")
         return tabs, [title for title, _ in first] + [module.TITLE for module in modules]
 
-    def pages(self) -> list[tuple[str, pn.viewable.Viewable]]:
-        """The area pages found in `aiuteur.ui.pages` (story, production, ...)."""
-        from aiuteur.ui.pages import discover
-
-        return [(module.TITLE, module.page(self.model)) for module in discover()]
-
     def panel(self) -> pn.viewable.Viewable:
         """The same parts without a page template, for notebooks."""
         return pn.Column(self.project_picker(), self.confirmation_dialog(),
