@@ -82,7 +82,7 @@ def export_as_job(store: "Store", project: "Project", to: Path, *, progress: Pro
 
 class BackgroundExport:
     """An export job running in a thread of this process: what the Delivery page's Export button and
-    `aiuteur.stages.delivery.start_export` (notebooks) start.
+    the notebooks start.
 
     Given a workspace (path or URL), the thread opens it itself as `user`; given an open `Store`, the
     thread uses that store (its writes go through the store's lock). The row is queued before this

@@ -204,7 +204,7 @@ def export_project(store: Store, project: Project, to: Path, *, codec: str = "h2
                    handles: int | None = None, formats: list[str] | None = None, progress=None):
     """Make the delivery package of the project's current film (a new `<Title>_v###` folder in
     `to`, or the zip `to`), and record it in the export history, failed or not. What the export job
-    runs (`aiuteur.export.job`: the CLI, the Delivery page, `start_export`) and the farm's task."""
+    runs (`aiuteur.export.job`: the CLI, the Delivery page, `BackgroundExport`) and the farm's task."""
     from aiuteur.export.package import PackageOptions, write_package
 
     to = Path(to)
@@ -252,12 +252,3 @@ def export_history(store: Store, project: Project) -> list[ExportRecord]:
     """Every export of the project, oldest first, including failed ones."""
     return [ExportRecord.model_validate(entry.detail) for entry in store.audit_log(project.id, action=EXPORT_ACTION)
             if entry.action == EXPORT_ACTION]
-
-
-def start_export(store: "Store | str | Path", project: "Project | str", to: Path, **options):
-    """Start an export job in a background thread and return it (`aiuteur.export.job.BackgroundExport`:
-    `job_id`, `progress`, `done`, `wait()`, `cancel()`); its row is in `aiuteur jobs` at once. `store`
-    is an open store, or a workspace path or URL the thread opens itself."""
-    from aiuteur.export.job import BackgroundExport
-
-    return BackgroundExport(store, project, to, **options)

@@ -433,6 +433,7 @@ def test_the_project_s_package_is_its_film_to_the_frame_with_its_sound(workspace
     from aiuteur import open_store
     from aiuteur.jobs import list_jobs
     from aiuteur.models.media import Film
+    from aiuteur.export.job import BackgroundExport
     from aiuteur.stages import delivery, video
 
     steps = []
@@ -440,7 +441,7 @@ def test_the_project_s_package_is_its_film_to_the_frame_with_its_sound(workspace
         project = store.get_project("lighthouse")
         film_version = store.require_head(project, video.FILM)
         film = film_version.model(Film)
-        job = delivery.start_export(store, project, tmp_path / "deliveries", codec="h264", handles=0)
+        job = BackgroundExport(store, project, tmp_path / "deliveries", codec="h264", handles=0)
         assert [j.id for j in list_jobs(store, project.id) if j.kind == "export"] == [job.job_id]  # a job row at once
         result = job.wait(timeout=300)
         row = next(j for j in list_jobs(store, project.id) if j.id == job.job_id)
