@@ -40,7 +40,7 @@ demo: install
 CLEAN_ENV := env -u AIUTEUR_TEXT_ENGINE -u AIUTEUR_IMAGE_ENGINE -u AIUTEUR_VIDEO_ENGINE
 
 test: lock-check install
-	$(CLEAN_ENV) $(PY) -m pytest -q -rfE --durations=25 tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(CLEAN_ENV) $(PY) -m pytest -q -rfE --durations=25 -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 unit: install
 	$(PY) -m pytest -q tests/unit
