@@ -55,7 +55,7 @@ from .exporters import Exporter, exporters, get_exporter
 from .media import path_from_target_url
 from .models import AudioStem, CutClip
 from .rates import normalize_rate, rate_label
-from .readback import summarize_cut
+from .readback import compare_items
 from .text import ascii_fold
 from .timeline import build_timeline
 
@@ -521,15 +521,13 @@ def _verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float, ex
     """Read a written timeline back: same shots, same lengths, and (``media_ready``) every media
     reference resolving. Returns each clip's (name, reference), for a caller to check once the
     media is written when it is not yet."""
-    timeline = exporter.read(path, rate)
+    reading = exporter.read_cut(path, rate)
     names = [ascii_fold(n) for n, _ in expected] if exporter.name == "edl" else [n for n, _ in expected]
-    got = summarize_cut(timeline)
-    if [n for n, _ in got] != names or [f for _, f in got] != [f for _, f in expected]:
-        raise ExportError(f"{path.name} reads back as {got[:3]}..., expected {list(expected)[:3]}...", path=path)
-    references = [(clip.name, getattr(clip.media_reference, "target_url", None)) for clip in timeline.find_clips()]
+    compare_items(exporter.name, path, names, [n for n, _ in reading.cut], "name")
+    compare_items(exporter.name, path, [f for _, f in expected], [f for _, f in reading.cut], "duration in frames")
     if media_ready:
-        _check_references(path, references)
-    return references
+        _check_references(path, reading.references)
+    return reading.references
 
 
 def _check_references(path: Path, references: Sequence[tuple[str, str | None]]) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import opentimelineio as otio
 
@@ -36,7 +37,17 @@ from .reels import assign_reels
 from .text import ascii_fold
 from .writers import ADAPTERS
 
-__all__ = ["read_back", "summarize_cut", "summarize_reels", "verify_exports"]
+__all__ = [
+    "CutReading", "compare_items", "cut_reading", "read_back", "summarize_cut", "summarize_reels", "verify_exports",
+]
+
+
+class CutReading(NamedTuple):
+    """What a delivery package checks in a timeline file it wrote: the first video track as
+    :func:`summarize_cut` gives it, and every clip's (name, media URL) for the package to resolve."""
+
+    cut: list[tuple[str, int]]
+    references: list[tuple[str, str | None]]
 
 
 def read_back(path: Path, rate: float = 24.0) -> otio.schema.Timeline:
@@ -96,6 +107,13 @@ def summarize_cut(timeline: otio.schema.Timeline) -> list[tuple[str, int]]:
     return summary
 
 
+def cut_reading(timeline: otio.schema.Timeline) -> CutReading:
+    """The :class:`CutReading` of a timeline read back through an adapter (every clip of every
+    track, in the timeline's order, with its default reference's URL)."""
+    references = [(clip.name, getattr(clip.media_reference, "target_url", None)) for clip in timeline.find_clips()]
+    return CutReading(cut=summarize_cut(timeline), references=references)
+
+
 def summarize_reels(timeline: otio.schema.Timeline) -> list[str | None]:
     """EDL reel of each item on the first video track, in order."""
     return [
@@ -112,9 +130,11 @@ def _target_paths(timeline: otio.schema.Timeline) -> list[Path | None]:
     return paths
 
 
-def _compare(
+def compare_items(
     label: str, path: Path, expected: Sequence[object], got: Sequence[object], what: str
 ) -> None:
+    """Raise :class:`ExportError` at a different count or at the first clip whose ``what`` differs,
+    naming it: one wrong clip in six hundred must be findable from the message alone."""
     if len(got) != len(expected):
         raise ExportError(
             f"{label} export {path}: expected {len(expected)} clips, read back {len(got)}",
@@ -149,9 +169,9 @@ def verify_exports(paths: ExportPaths, clips: list[CutClip]) -> None:
         timeline = read_back(path, rate=rate)
         summary = summarize_cut(timeline)
         expected_names = [ascii_fold(n) for n in names] if suffix == "edl" else names
-        _compare(suffix, path, expected_names, [n for n, _ in summary], "name")
-        _compare(suffix, path, frames, [f for _, f in summary], "duration in frames")
+        compare_items(suffix, path, expected_names, [n for n, _ in summary], "name")
+        compare_items(suffix, path, frames, [f for _, f in summary], "duration in frames")
         if suffix == "edl":
             expected_reels = [reels[clip.shot_id] for clip in clips]
-            _compare(suffix, path, expected_reels, summarize_reels(timeline), "reel")
-        _compare(suffix, path, media, _target_paths(timeline), "media path")
+            compare_items(suffix, path, expected_reels, summarize_reels(timeline), "reel")
+        compare_items(suffix, path, media, _target_paths(timeline), "media path")
