@@ -2,9 +2,20 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import signal
 import socket
 
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # A worker of `make test`'s two (pytest-xdist) starts with COLUMNS=80 in its environment and Ctrl-C
+    # ignored. Put back what a terminal's pytest run has, before the CLI's console is made at import:
+    # the width the tests ask for (COLUMNS in a runner's env) and Ctrl-C as KeyboardInterrupt, which the
+    # interrupt tests send and which the CLI processes they start inherit.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 from aiuteur.models.project import ProjectConfig
 from aiuteur.store import Store

@@ -119,10 +119,12 @@ CORRUPT_IMAGE = b"<html><body>502 Bad Gateway</body></html>"  # what a proxy han
 
 class ScriptedEngine:
     """A text, image and video engine at once. `script` is consumed call by call, then `default`.
-    `latency` seconds of (real) work per call; "stall" blocks until `release()`."""
+    `latency` seconds of (real) work per call; "stall" blocks until `release()`. With `gather`, the
+    first calls wait (up to 60 s) until that many are in flight at once, so a test of a concurrency
+    limit sees the limit reached however slowly the machine starts the calls."""
 
     def __init__(self, engine_id: str, script: Iterable[Step] = (), *, default: Step = "ok", latency: float = 0.0,
-                 text: Callable[[Any, type[BaseModel]], BaseModel] | None = None) -> None:
+                 text: Callable[[Any, type[BaseModel]], BaseModel] | None = None, gather: int = 0) -> None:
         self.id = engine_id
         self._script = list(script)
         self.default = default
@@ -133,6 +135,8 @@ class ScriptedEngine:
         self.peak = 0
         self._lock = threading.Lock()
         self._released = threading.Event()
+        self._gather = gather
+        self._gathered = threading.Event()
 
     def release(self) -> None:
         """Let every stalled call go on."""
@@ -148,7 +152,10 @@ class ScriptedEngine:
             self.calls.append(request)
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
+            if self.in_flight >= self._gather:
+                self._gathered.set()
         try:
+            self._gathered.wait(60)
             step = self._next()
             if self.latency:
                 time.sleep(self.latency)

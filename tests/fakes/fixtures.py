@@ -39,8 +39,10 @@ FAKE_KEYS = {
 @pytest.fixture
 def provider_env(monkeypatch, tmp_path_factory):
     """A clean provider environment: fake keys set, real keys, base URLs and Google project settings
-    from the shell removed, google-auth kept offline, a short HTTP timeout so timeout tests are
-    quick, tracing off."""
+    from the shell removed, google-auth kept offline, tracing off. The HTTP timeout is long enough for
+    a fake doing real work (encoding a clip or a cue) on a loaded machine: a timed-out request is
+    retried and bought again, as a real provider would bill it; a timeout test sets its own
+    (`short_timeout`)."""
     for name in ("GEMINI_API_KEY", "OPENAI_BASE_URL", *GOOGLE_ENV, "ANTHROPIC_BASE_URL",
                  "AIUTEUR_FAL_BASE_URL", "AIUTEUR_OPENAI_COMPATIBLE_BASE_URL", "AIUTEUR_OPENAI_COMPATIBLE_API_KEY",
                  "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_ENDPOINT", "LANGSMITH_API_KEY",
@@ -48,10 +50,19 @@ def provider_env(monkeypatch, tmp_path_factory):
         monkeypatch.delenv(name, raising=False)
     for name, value in FAKE_KEYS.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AIUTEUR_PROVIDER_TIMEOUT", "2")
+    monkeypatch.setenv("AIUTEUR_PROVIDER_TIMEOUT", "30")
     monkeypatch.setenv("AIUTEUR_VIDEO_POLL_SECONDS", "0.01")
     offline_google_auth(monkeypatch, tmp_path_factory.mktemp("gcloud"))
     return FAKE_KEYS
+
+
+#: the client timeout of a timeout test: a fake stalling `Reply.timeout(4)` outlasts it
+SHORT_TIMEOUT_S = 2
+
+
+def short_timeout(monkeypatch) -> None:
+    """Clients made from now on give up after SHORT_TIMEOUT_S (a timeout test's stalled reply)."""
+    monkeypatch.setenv("AIUTEUR_PROVIDER_TIMEOUT", str(SHORT_TIMEOUT_S))
 
 
 def offline_google_auth(monkeypatch, empty_dir: Path) -> None:

@@ -36,11 +36,7 @@ def planned(tmp_path_factory):
 
 
 @pytest.fixture
-def runner(monkeypatch, provider_env):
-    """Two at a time, one retry; and a realistic HTTP timeout: the fixtures' 2 s is for the timeout
-    tests, and a fake composing a 30-s MP3 on a loaded machine can take longer, which would be a
-    timed-out request retried and bought again (as a real service would bill it)."""
-    monkeypatch.setenv("AIUTEUR_PROVIDER_TIMEOUT", "60")
+def runner():
     runner = Runner(clock=FakeClock(), default_limits=ProviderLimits(concurrency=2),
                     retry=RetryPolicy(max_attempts=2, jitter=0.0))
     with jobs.using(runner):

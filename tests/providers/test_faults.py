@@ -7,6 +7,7 @@ from aiuteur.engines.protocols import ImageRequest, TextRequest, VideoRequest
 from aiuteur.engines.providers.errors import MalformedResponse, ProviderUnavailable, RateLimited
 from aiuteur.engines.registry import get_engine
 from tests.fakes.content import png_bytes
+from tests.fakes.fixtures import short_timeout
 from tests.fakes.server import Reply
 from pydantic import BaseModel
 
@@ -47,16 +48,18 @@ CASES = {
 FAULTS = {
     "429": (lambda: Reply.rate_limited(2), RateLimited),
     "500": (lambda: Reply.server_error(500), ProviderUnavailable),
-    "timeout": (lambda: Reply.timeout(4), ProviderUnavailable),  # clients give up after 2 s
+    "timeout": (lambda: Reply.timeout(4), ProviderUnavailable),  # clients give up after SHORT_TIMEOUT_S
     "malformed": (Reply.malformed, MalformedResponse),
 }
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("case", list(CASES))
-def test_fault(request, tmp_path, case, fault):
+def test_fault(request, tmp_path, monkeypatch, case, fault):
     fixture, route, act = CASES[case]
     fake = request.getfixturevalue(fixture)
+    if fault == "timeout":
+        short_timeout(monkeypatch)
     make, expected = FAULTS[fault]
     fake.control.queue(route, make())
     with pytest.raises(expected) as caught:

@@ -11,6 +11,7 @@ from aiuteur.engines.providers.errors import (
     MalformedResponse, MissingKey, ProviderUnavailable, RateLimited, SafetyBlocked, StructuredOutputError,
 )
 from aiuteur.engines.registry import get_engine
+from tests.fakes.fixtures import short_timeout
 from tests.fakes.server import Reply
 
 
@@ -127,8 +128,9 @@ def test_missing_key_names_the_variable_and_sends_nothing(text_case, monkeypatch
     assert fake.control.count() == 0
 
 
-def test_timeout_is_a_retryable_failure(fake_openai):
-    fake_openai.control.queue("chat", Reply.timeout(4))  # the client gives up after AIUTEUR_PROVIDER_TIMEOUT=2 s
+def test_timeout_is_a_retryable_failure(fake_openai, monkeypatch):
+    short_timeout(monkeypatch)
+    fake_openai.control.queue("chat", Reply.timeout(4))  # the client gives up after SHORT_TIMEOUT_S
     with pytest.raises(ProviderUnavailable):
         get_engine("text", "openai:gpt-4.1-mini").write(REQUEST, Sheet)
     assert fake_openai.control.count("chat") == 1

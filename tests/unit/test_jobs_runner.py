@@ -160,7 +160,7 @@ def test_provider_errors_are_read_by_their_attributes(store, project, runner, cl
 
 # -- limits ----------------------------------------------------------------------------------------
 def test_concurrency_never_exceeds_the_provider_limit(store, project, clock):
-    engine = ScriptedEngine(IMAGE, latency=0.05)
+    engine = ScriptedEngine(IMAGE, latency=0.05, gather=3)  # the first calls wait until three run at once
     runner = Runner(clock=clock, limits={"openai": ProviderLimits(concurrency=3)})
     try:
         with jobs.using(runner):
