@@ -86,6 +86,14 @@ def idea() -> str:
     return LIGHTHOUSE
 
 
+def demo_config() -> ProjectConfig:
+    """The shared run's settings: the sample film at the preview size (640x360). Frames and clips at
+    720p cost the suite minutes on every worker, and what these tests check (sizes are read from the
+    project's config) does not depend on it; the 720p default is tested by `aiuteur demo`'s own test
+    and tests/unit/test_render_resolution.py."""
+    return ProjectConfig(title="The Last Light", resolution="preview")
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """(workspace path, delivery folder, report) of one full offline run to stage 12, shared by the
@@ -95,7 +103,7 @@ def demo_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     workspace = root / "ws.duckdb"
     with open_store(workspace) as store:
-        project, _ = start_project(store, "lighthouse", LIGHTHOUSE, ProjectConfig(title="The Last Light"))
+        project, _ = start_project(store, "lighthouse", LIGHTHOUSE, demo_config())
         report = run(store, project, Engines.offline(), out_dir=root / "out")
     return workspace, root / "out", report
 

@@ -36,8 +36,13 @@ _DAMAGE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalExc
 #: seconds a process waits for a DuckDB file another process holds before `WorkspaceBusy`
 LOCK_TIMEOUT_ENV = "AIUTEUR_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 60.0
-#: an idle DuckDB connection is released after this many seconds, so other processes get their turn
+#: an idle DuckDB connection is released after this many seconds when another process waits for the
+#: file, so it gets its turn at once
 IDLE_RELEASE_S = 0.25
+#: ... and after this many when nobody has said they wait (a process that opens the file without
+#: waiting first); not at once, because each release checkpoints and the next statement reopens the
+#: file, which a pipeline pausing between clips would otherwise pay hundreds of times
+QUIET_RELEASE_S = 2.0
 #: a connection held this long is released at the next quiet moment when another process waits
 MAX_HOLD_S = 1.0
 #: how often a waiting process tries the file again
@@ -405,7 +410,8 @@ class DuckDBDatabase(Database):
             return False
 
     def _reap(self) -> None:
-        """Release the connection once it has been idle for `IDLE_RELEASE_S`."""
+        """Release the connection once it has been idle for `IDLE_RELEASE_S` while another process
+        waits for the file, or for `QUIET_RELEASE_S` in any case."""
         while True:
             time.sleep(IDLE_RELEASE_S)
             if not self._lock.acquire(blocking=False):
@@ -413,7 +419,10 @@ class DuckDBDatabase(Database):
             try:
                 if self._con is None:
                     return
-                if self._depth == 0 and time.monotonic() - self._last_used >= IDLE_RELEASE_S:
+                now = time.monotonic()
+                idle = now - self._last_used
+                if self._depth == 0 and (idle >= QUIET_RELEASE_S
+                                         or (idle >= IDLE_RELEASE_S and self._someone_waits(now))):
                     self._release()
                     return
             finally:

@@ -13,11 +13,10 @@ from typer.testing import CliRunner
 
 from aiuteur import Engines, open_store, run, start_project
 from aiuteur.cli import app
-from aiuteur.models.project import ProjectConfig
 from aiuteur.stages import review
 from aiuteur.store import Store
 from aiuteur.store.copy import copy_project
-from tests.conftest import LIGHTHOUSE
+from tests.conftest import LIGHTHOUSE, demo_config
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +27,7 @@ def pg_run(postgres_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("pgrun")
     url = f"{postgres_server}?schema=pipeline_run&media={root / 'media'}"
     with open_store(url) as store:
-        project, _ = start_project(store, "lighthouse", LIGHTHOUSE, ProjectConfig(title="The Last Light"))
+        project, _ = start_project(store, "lighthouse", LIGHTHOUSE, demo_config())  # the same film as demo_run
         report = run(store, project, Engines.offline(), out_dir=root / "out")
     return url, root / "out", report
 

@@ -49,20 +49,20 @@ def pinned_specs() -> list[dict]:
 
 
 PINNED = [
-    "50f57bba35834544", "ab677e9f8d14f5f5", "ee68c288f5421f58", "12171924468f38fe", "ddeb567678e86d73",
-    "6d8cfb62b75e8ec7", "cd69dd9111395a6d", "916899c4e5783e6a", "8f561a50d19228ac", "19a5e124209ddb63",
-    "3e80ac0434a305e2", "6885dbc6fb510f52", "1475d0b8a6342b85", "b5ef8d8bdd546d47", "417a4d6966a30ccb",
-    "96109f7dd231ba7e", "648dba17948a8a89", "3a47b4a08f87f1e8", "cf0d7569a67deea7", "3010ea0e253a5ddf",
-    "ad2a0cbb9c8831fc", "d02036d2548c8e71", "4dbf2c7d958301c4", "408c5882bcaa1ab2", "bc15e05952bec6e2",
-    "5a3b0c4254f55e1b", "4219e13399cd6558", "125bd9863aa44dd0", "4b4d63cf376a78db", "3962961229b66acc",
-    "2be7404d428c7b05", "d86ab90fd6d0837e", "125ed631db7ca8e7", "544b4972be2ee350", "4928f0ab1e86067c",
-    "58ede6b2271e9d20", "16a90257cb0f0319", "956bdd0a3bdc5ac1", "cdf22dd1f3d24877", "d57294b4b703d441",
+    "f38f52377a184fa7", "7146de532e686855", "fe2dec923ea49962", "172ebdbf3663ad47", "a52f9fbbf8aa8c2a",
+    "fcc6e1d93fc31a9e", "21733f5debce34e3", "a219cfd3bcb29434", "fb9d5f1ae78526d6", "3fb20c7a6bc393f3",
+    "28843ee6fb813c78", "0c3e6ef46f886071", "88d1ad0b7c77b7ba", "5e108bf28c68ebda", "f90b0a2024de6a4f",
+    "df8f461a4a66e69f", "4aedd01a0e671f59", "ac6da880e8b725ad", "6d66e958e9648077", "9be7fe7e64b52cba",
+    "be35c2cf905d8688", "a7a25b68849cbde3", "b9e35ad5ea6c546a", "af01187ee0331575", "92f0ab9abc8f1d8e",
+    "0a9d0c7a30a23c45", "1857370aa59738e1", "1b8fce00feff89d3", "421c3821525d5951", "9c1936c385594959",
+    "8e9fb8f1f3f748cf", "702ae161138ec098", "2e4f535f931cebf4", "b0dcefccc02b8ca7", "f2077c421948cda5",
+    "c427986918aa796f", "85f0ad7ce47939ea", "57ea011224d75f64", "398308a085443a22", "fbcc477a952e3359",
 ]
 PINNED_INSERTS = [
-    "659b4d1d880f7e80", "55b54b0cb18b2061", "dc7db938c70b288e", "e8d3a4d04e847fd5", "e45b3c53cf6d7ab8",
-    "8e9f6349404da813", "52392846a62fdc2b",
+    "77eba3d1c876e5b0", "7f16f1dddc794cf9", "dcb41835e9c801bb", "c9ce0bbfc90e7776", "a27f1f3e755cb2f4",
+    "54d63c3fddb2b103", "d258cf84e21a5d23",
 ]
-PINNED_SHEET = "d119252131a061cf"
+PINNED_SHEET = "636ed31ccf1bd0f9"
 
 
 def digest(img) -> str:

@@ -35,7 +35,9 @@ class StoryboardRenderer:
         if request.mask is not None:
             panel = _repaired(request, panel)
         buffer = io.BytesIO()
-        panel.save(buffer, format="PNG", optimize=False)
+        # zlib level 1: a third of the default level's time for ~15% more bytes (a storyboard panel
+        # is flat colour); the pixels, which are what anything reads, are the same
+        panel.save(buffer, format="PNG", compress_level=1)
         return MediaResult(data=buffer.getvalue(), mime="image/png", usage=Usage(images=1),
                            width=panel.width, height=panel.height)
 
