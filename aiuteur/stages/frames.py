@@ -14,7 +14,7 @@ What goes along as reference images, and why:
 
 Shots that do not wait for each other are made at the same time: each run of continuing shots is
 one chain (a shot's start frame, then its end frame), and the chains run side by side, as many at
-once as the image provider's concurrency limit (an offline engine draws one at a time). A shot
+once as the image provider's concurrency limit (an offline engine: one a core). A shot
 whose frames are fresh is not asked for again, so a retake, repair or rollback is kept by later
 runs.
 
@@ -135,7 +135,7 @@ def generate_scenes(store: Store, project: Project, engines: Engines, scenes: li
                     progress: Progress | None = None, workers: int | None = None) -> list[Version]:
     """The frames of `scenes` that are missing or stale, in cut order (fresh ones are kept as they
     are). Chains of continuing shots run side by side: `workers` at once (default: the image
-    provider's concurrency limit for a paid engine, one for an offline engine). In control mode a
+    provider's concurrency limit for a paid engine, one a core for an offline engine). In control mode a
     scene stops at its first shot not yet approved. Every gate (shot lists locked, states and
     prompts fresh) is checked before the first frame is asked for. If a frame fails, no new shot is
     started, the shots in flight finish (and are kept), and the first error is raised."""
@@ -181,7 +181,11 @@ class _Stopped(EngineError):
 
 def _default_workers(image_engine_id: str) -> int:
     if not is_paid(image_engine_id):
-        return 1  # drawn locally: more threads would only share the same cores
+        # drawn locally: one chain a core (capped like the encoder's threads), since Pillow lets go of
+        # the GIL while it resizes, blurs, composites and encodes, which is most of a panel's time
+        from aiuteur.render._ffmpeg import default_threads
+
+        return default_threads()
     from aiuteur.jobs.limits import limits_for
 
     return limits_for(image_engine_id.partition(":")[0]).concurrency
