@@ -5,8 +5,8 @@
 Issue 12's bar: the animatic render at 1080p takes at most 1.3x an ffmpeg filtergraph (`zoompan`)
 doing the same camera move on the same frames. Both sides make the same clip the offline animatic
 engine makes (`aiuteur/engines/offline/animatic.py`), from the same two storyboard panels (start
-and end pose, cut at the middle, no dissolve), with the same encoder settings (libx264 veryfast,
-CRF 20, yuv420p, the same thread count) and the same silent 48 kHz AAC track:
+and end pose, cut at the middle, no dissolve), with the same encoder settings (libx264 at the
+animatic's `CLIP_PRESET` and `CLIP_CRF`, yuv420p, the same thread count) and the same silent 48 kHz AAC track:
 
 - `dialogue`: the whole frame moves and an opaque subtitle band covers the panel's caption band
   (ffmpeg: `zoompan` on each pose, `concat`, `overlay` of the same band as a PNG);
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiuteur.render import FrameSpec, caption_band_height, render_clip, render_frame, save_image  # noqa: E402
 from aiuteur.render._ffmpeg import default_threads, ffmpeg_exe  # noqa: E402
+from aiuteur.render.animatic import CLIP_CRF, CLIP_PRESET  # noqa: E402
 from aiuteur.render.encode import AUDIO_RATE  # noqa: E402
 from aiuteur.render.subtitles import subtitle_band  # noqa: E402
 
@@ -110,7 +111,7 @@ def zoompan(start: Path, end: Path, out: Path, *, move: str, seconds: float, fps
         cmd += ["-i", str(band_png)]
     cmd += ["-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={frames / fps:.6f}",
             "-filter_complex", graph, "-map", "[out]", "-map", f"{3 if dialogue else 2}:a:0",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-profile:v", "high",
+            "-c:v", "libx264", "-preset", CLIP_PRESET, "-crf", str(CLIP_CRF), "-pix_fmt", "yuv420p", "-profile:v", "high",
             "-g", str(fps), "-threads", str(default_threads()), "-frames:v", str(frames), "-r", str(fps),
             "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-ar", str(AUDIO_RATE), "-movflags", "+faststart", str(out)]
     subprocess.run(cmd, check=True)

@@ -50,6 +50,8 @@ from .subtitles import subtitle_band, subtitle_overlay
 
 __all__ = [
     "AUDIO_RATE",
+    "CLIP_CRF",
+    "CLIP_PRESET",
     "CAMERA_MOVES",
     "CameraMove",
     "ClipJob",
@@ -58,6 +60,13 @@ __all__ = [
     "render_clip",
     "render_clips",
 ]
+
+
+#: libx264's quality and speed for animatic clips: ``superfast`` spends a third less CPU than
+#: ``veryfast`` on storyboard animatics (the biggest part of the offline demo's CPU) for larger files
+#: at the same CRF; a delivery re-encodes with its own settings
+CLIP_CRF = 20
+CLIP_PRESET = "superfast"
 
 
 def _load_frame(path: Path, size: tuple[int, int] | None) -> Image.Image:
@@ -97,8 +106,8 @@ def render_clip(
     size: tuple[int, int] | None = None,
     crossfade: float = 0.3,
     audio: bool = True,
-    crf: int = 20,
-    preset: str = "superfast",
+    crf: int = CLIP_CRF,
+    preset: str = CLIP_PRESET,
     threads: int | None = None,
 ) -> Path:
     """Animate ``start`` -> ``end`` into an H.264 MP4 of exactly ``round(duration * fps)`` frames.
@@ -121,9 +130,7 @@ def render_clip(
             to the end frame at the middle of the clip (the camera move carries on across the
             cut): pose A, then pose B, never a double exposure.
         audio: add a silent stereo AAC track exactly as long as the video.
-        crf, preset: libx264's quality and speed. ``superfast`` spends a third less CPU than
-            ``veryfast`` on storyboard animatics (the biggest part of the offline demo's CPU) for
-            larger files at the same CRF; a delivery re-encodes with its own settings.
+        crf, preset: libx264's quality and speed (`CLIP_CRF`, `CLIP_PRESET`).
 
     Bands are rounded up to even rows (a yuv420p chroma row is two picture rows).
 
