@@ -89,8 +89,9 @@ def idea() -> str:
 def demo_config() -> ProjectConfig:
     """The shared run's settings: the sample film at the preview size (640x360). Frames and clips at
     720p cost the suite minutes on every worker, and what these tests check (sizes are read from the
-    project's config) does not depend on it; the 720p default is tested by `aiuteur demo`'s own test
-    and tests/unit/test_render_resolution.py."""
+    project's config) does not depend on it. Films at the 720p default are still made by the
+    quickstart notebook and tests/integration/test_frames_stage.py, and the default itself is
+    tested in tests/unit/test_render_resolution.py."""
     return ProjectConfig(title="The Last Light", resolution="preview")
 
 

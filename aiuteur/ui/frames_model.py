@@ -159,7 +159,7 @@ class FramesModel(param.Parameterized):
             return None
         self._say("approve", f"{shot} frames v{done.number} approved")
         if self.make_next and self.mode() == "control" and not self._scene_done():
-            self.studio.pipeline.start(10, background=self.background, origin="frames")
+            self.studio.pipeline.start(10, background=self.background, origin="frames", after_current=True)
         return done
 
     def _scene_done(self) -> bool:

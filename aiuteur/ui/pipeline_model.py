@@ -43,6 +43,7 @@ class PipelineModel(param.Parameterized):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._lock = threading.Lock()
+        self._again: tuple[int | None, bool, str] | None = None  # a run asked for while one ran: (until, background, origin)
         self._live: dict[str, Any] = {}
         self._thread: threading.Thread | None = None
         self.studio.param.watch(lambda _: self.refresh_gate(), ["project", "store_revision"])
@@ -100,18 +101,26 @@ class PipelineModel(param.Parameterized):
             self.refresh_gate()
 
     # -- the run ----------------------------------------------------------------------------------
-    def start(self, until: int | None = None, *, background: bool = True, origin: str = "") -> bool:
+    def start(self, until: int | None = None, *, background: bool = True, origin: str = "",
+              after_current: bool = False) -> bool:
         """Run stages up to `until` (default: the `until` param) for the studio's project: on a worker
-        thread (`background`), or here and now (tests, notebooks). False when refused."""
+        thread (`background`), or here and now (tests, notebooks). False when refused. While a run is
+        in progress a new one is refused, unless `after_current`: then it starts when that run ends
+        (an approval in control mode must make the next shot even if the run it stopped is still
+        finishing other scenes)."""
         self.origin = origin
-        if until is not None:
-            if until not in RUNNABLE:
-                self.message = f"run to stage {until}: choose a stage from 5 to 12"
-                return False
-            self.until = until
-        if self.running:
-            self.message = "a run is already in progress"
+        if until is not None and until not in RUNNABLE:
+            self.message = f"run to stage {until}: choose a stage from 5 to 12"
             return False
+        if self.running:
+            if not after_current:
+                self.message = "a run is already in progress"
+                return False
+            self._again = (until, background, origin)
+            self.message = "queued: runs again when the current run ends"
+            return True
+        if until is not None:
+            self.until = until
         if not self.studio.project:
             self.message = "pick a project first"
             return False
@@ -131,10 +140,17 @@ class PipelineModel(param.Parameterized):
         return True
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the run thread ends, then take its outcome (tests, notebooks)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self.poll()
+        """Block until the run thread ends, then take its outcome (tests, notebooks); a run queued
+        behind it (`after_current`) starts then and is waited for too."""
+        while True:
+            thread = self._thread
+            if thread is not None:
+                thread.join(timeout)
+                if thread.is_alive():  # timed out: still running
+                    return
+            self.poll()
+            if self._thread is thread:
+                return
 
     def _tell(self, stage: str, done: int, total: int, text: str) -> None:
         from aiuteur.stages.catalog import stage as stage_info
@@ -189,6 +205,10 @@ class PipelineModel(param.Parameterized):
         self.param.update(**update)
         if live.get("finished"):
             self._after_change(self.studio.store_revision)
+            again, self._again = self._again, None
+            if again is not None:
+                until, background, origin = again
+                self.start(until, background=background, origin=origin)
         return self.running
 
     @property

@@ -27,6 +27,7 @@ def test_demo_writes_the_film_and_exports_and_reuses_paid_work(workspace, tmp_pa
     out = tmp_path / "deliver"
     before = _generation_count(workspace)
     result = runner.invoke(app, ["demo", "--idea", LIGHTHOUSE, "--title", "The Last Light", "--out", str(out),
+                                 "--resolution", "preview",  # the shared run's settings (demo_config)
                                  "--workspace", str(workspace)])
     assert result.exit_code == 0, result.output
     for name in ("film.mp4", "film.otio", "film.edl", "film.xml", "script.fountain", "storyboard.png"):

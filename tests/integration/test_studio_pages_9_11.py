@@ -221,6 +221,46 @@ def test_edited_stale_prompt_keep_take_merge(at_prompts, tmp_path):
     assert page.resolve("take") is None and "nothing to keep, take or merge" in page.message
 
 
+def test_an_approval_while_the_run_is_still_going_makes_the_next_shot_when_it_ends(at_prompts, tmp_path, monkeypatch):
+    """Control mode: the run that made a scene's first shot may still be making other scenes' when a
+    person approves that shot; the run the approval asks for is queued behind it, not refused."""
+    import threading
+
+    import aiuteur.pipeline
+    from aiuteur.ui.frames_model import FramesModel
+
+    studio = studio_on(copy_workspace(at_prompts, tmp_path))
+    studio.pipeline.pass_gate()  # lock the prompts
+    page = FramesModel(studio=studio, background=True)
+    assert page.set_mode("control") is not None
+    real, finishing, runs = aiuteur.pipeline.run, threading.Event(), []
+
+    def still_going(*args, **kwargs):
+        report = real(*args, **kwargs)
+        runs.append(kwargs.get("until"))
+        if len(runs) == 1:
+            finishing.wait(120)  # the first run has made its frames but has not ended yet
+        return report
+
+    monkeypatch.setattr(aiuteur.pipeline, "run", still_going)
+    assert page.make_frames()
+    first = None
+    for _ in range(1200):  # until the first run has made scene 1's first shot
+        cards = page.cards()
+        if cards and cards[0].state == "pending":
+            first = cards[0].shot_id
+            break
+        threading.Event().wait(0.1)
+    assert first is not None and studio.pipeline.running
+    page.select(first)
+    assert page.approve() is not None
+    assert studio.pipeline.message == "queued: runs again when the current run ends"
+    finishing.set()
+    studio.pipeline.wait(300)  # the first run ends, the queued one starts and ends
+    assert len(runs) == 2 and not studio.pipeline.running
+    assert [c.state for c in page.cards()][:2] == ["approved", "pending"]
+
+
 def test_frames_in_control_mode_approve_then_the_next(at_prompts, tmp_path):
     from aiuteur.ui.frames_model import FramesModel
 
