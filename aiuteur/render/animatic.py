@@ -62,11 +62,12 @@ __all__ = [
 ]
 
 
-#: libx264's quality and speed for animatic clips: ``superfast`` spends a third less CPU than
-#: ``veryfast`` on storyboard animatics (the biggest part of the offline demo's CPU) for larger files
-#: at the same CRF; a delivery re-encodes with its own settings
+#: libx264's quality and speed for animatic clips. ``superfast`` would spend a third less CPU on
+#: storyboard animatics (the biggest part of the offline demo's CPU) for files 1.7x larger, but then
+#: the camera moves' resampling is a larger share and the render takes 1.34x an ffmpeg zoompan graph
+#: at the same settings (issue 12's bar: 1.3x; 0.92x at ``veryfast``, benchmarks/RESULTS.md)
 CLIP_CRF = 20
-CLIP_PRESET = "superfast"
+CLIP_PRESET = "veryfast"
 
 
 def _load_frame(path: Path, size: tuple[int, int] | None) -> Image.Image:
