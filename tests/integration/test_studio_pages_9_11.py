@@ -225,6 +225,7 @@ def test_an_approval_while_the_run_is_still_going_makes_the_next_shot_when_it_en
     """Control mode: the run that made a scene's first shot may still be making other scenes' when a
     person approves that shot; the run the approval asks for is queued behind it, not refused."""
     import threading
+    import time
 
     import aiuteur.pipeline
     from aiuteur.ui.frames_model import FramesModel
@@ -250,7 +251,7 @@ def test_an_approval_while_the_run_is_still_going_makes_the_next_shot_when_it_en
         if cards and cards[0].state == "pending":
             first = cards[0].shot_id
             break
-        threading.Event().wait(0.1)
+        time.sleep(0.1)
     assert first is not None and studio.pipeline.running
     page.select(first)
     assert page.approve() is not None
