@@ -14,6 +14,10 @@ fcpx      .fcpxml      ``fcpx_xml``                     otio-fcpx-xml-adapter
 aaf       .aaf         ``AAF``                          otio-aaf-adapter (+ pyaaf2)
 ========  ===========  ==============================  ==========================
 
+An exporter may also bring a ``writer`` called in place of ``otio.adapters.write_to_file``: the AAF's
+(``aaf_cut_writer.py``) lets the adapter write the cut's first shot and copies its objects for the
+others, the adapter's file for the whole cut at a tenth of pyaaf2's CPU.
+
 A package checks each file by reading it back through the same adapter, unless the exporter has a
 ``reader`` that gets the cut and its media references straight from the file (the AAF: pyaaf2,
 ``aaf_readback.py``, at a quarter of the adapter's CPU). An exporter whose adapter is not installed
@@ -69,6 +73,14 @@ def _aaf_prepare(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
         mob.material = material
         clip.metadata.setdefault("AAF", {})["MobID"] = str(mob)
     return copy
+
+
+def _aaf_write(timeline: otio.schema.Timeline, path: Path, **adapter_args: Any) -> None:
+    """The adapter writes the cut's first shot, the others are copies of its objects
+    (aaf_cut_writer.py): the adapter's file for the whole cut at a fraction of pyaaf2's CPU."""
+    from .aaf_cut_writer import write_aaf
+
+    write_aaf(timeline, path, **adapter_args)
 
 
 def _aaf_read_cut(path: Path, rate: float) -> CutReading:
@@ -128,6 +140,9 @@ class Exporter:
     # reads the cut and the media references a package checks straight from the written file, when going
     # through the adapter costs too much (AAF); None: read the file back with the adapter
     reader: Callable[[Path, float], CutReading] | None = None
+    # writes the prepared timeline to the file in place of ``otio.adapters.write_to_file`` with the same
+    # arguments, when the adapter alone costs too much (AAF); None: the adapter writes it
+    writer: Callable[..., None] | None = None
 
     def supports(self, rate: float) -> bool:
         return self.rates is None or any(abs(rate - r) < 1e-9 for r in self.rates)
@@ -149,7 +164,10 @@ class Exporter:
         if self.needs_rate:
             kwargs["rate"] = rate
         try:
-            otio.adapters.write_to_file(prepared, str(path), adapter_name=self.adapter, **kwargs)
+            if self.writer is not None:
+                self.writer(prepared, path, **kwargs)
+            else:
+                otio.adapters.write_to_file(prepared, str(path), adapter_name=self.adapter, **kwargs)
         except Exception as exc:  # adapters raise many unrelated types
             raise ExportError(f"the {self.adapter} adapter could not write {path.name}: "
                               f"{type(exc).__name__}: {exc}", path=path) from exc
@@ -190,7 +208,7 @@ BUILTIN: tuple[Exporter, ...] = (
              rates=(24.0, 25.0, 30.0, 50.0, 60.0),
              rate_note="otio-fcpx-xml-adapter 1.0 cannot write 23.976 fps (it reads it back as 23)"),
     Exporter("aaf", ".aaf", "AAF", "otio-aaf-adapter", "AAF (Avid Media Composer)", prepare=_aaf_prepare,
-             own_process=True, reader=_aaf_read_cut),
+             own_process=True, reader=_aaf_read_cut, writer=_aaf_write),
 )
 
 
