@@ -13,7 +13,7 @@ a name, a length in frames and a URL: 3.2 CPU s for 600 clips, a third of the AA
 * each source clip's master mob (its name is the clip's name, as the adapter names clips), the
   master mob's slot, and the file source mob that slot points at: its descriptor's one locator is
   the clip's media reference, spelled as the adapter spells it (``file://`` prefixed, so
-  ``media/x.mov`` reads back as ``file://media/x.mov``; ``package.resolve_media`` resolves both).
+  ``media/x.mov`` reads back as ``file://media/x.mov``; ``media.resolve_media`` resolves both).
   Sound slots (the stems) are walked for their references only, as the adapter-based check does.
 
 The structure is the one otio-aaf-adapter writes: anything else (a transition, a nested sequence, a

@@ -21,14 +21,14 @@ def run_job(job: dict) -> dict:
 
     from .errors import ExportError
     from .exporters import get_exporter
-    from .package import _verify_timeline
+    from .readback import verify_timeline
 
     try:
         timeline = otio.adapters.read_from_string(job["timeline"], adapter_name="otio_json")
         exporter = get_exporter(job["exporter"])
         path = Path(job["path"])
         exporter.render(timeline, path, job["rate"])
-        references = _verify_timeline(exporter, path, Path(job["root"]), job["rate"],
+        references = verify_timeline(exporter, path, Path(job["root"]), job["rate"],
                                       [tuple(e) for e in job["expected"]], media_ready=job.get("media_ready", True))
     except ExportError as exc:
         return {"ok": False, "error": str(exc)}

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import opentimelineio as otio
 
-__all__ = ["target_url_for_path", "path_from_target_url"]
+__all__ = ["target_url_for_path", "path_from_target_url", "resolve_media"]
 
 _PREFIX = "file://localhost"
 
@@ -37,3 +37,14 @@ def path_from_target_url(url: str) -> Path:
     if "://" not in url:
         return Path(url)
     return Path(otio.url_utils.filepath_from_url(url))
+
+
+def resolve_media(url: str, base: Path) -> Path:
+    """The file a timeline's media reference names, relative references taken from ``base``.
+
+    Handles what the adapters read back: ``media/x.mov``, ``file://localhost/abs/x.mov``,
+    ``file:///abs/x.mov`` and the AAF adapter's ``file://media/x.mov`` (a relative locator)."""
+    if url.startswith("file://") and not url.startswith(("file:///", "file://localhost/")):
+        url = url[len("file://"):]
+    path = path_from_target_url(url) if "://" in url else Path(url)
+    return path if path.is_absolute() else base / path

@@ -13,7 +13,7 @@ Layout (``docs/delivery.md`` is the reference)::
 
 Media references are *relative* to the package root (``media/SC010_SH0010_v003.mov``), so the
 timelines still resolve after the folder is moved or copied to another machine;
-:func:`resolve_media` turns a reference read back by any adapter into a path (the AAF adapter
+:func:`media.resolve_media` turns a reference read back by any adapter into a path (the AAF adapter
 reads ``media/x.mov`` back as ``file://media/x.mov``).
 
 Rates: every shot is conformed to the cut's rate on encode (a 30 fps generated clip in a 24 fps
@@ -52,10 +52,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .encode import CODECS, encode_shot, parse_resolution, rate_fraction
 from .errors import ExportError
 from .exporters import Exporter, exporters, get_exporter
-from .media import path_from_target_url
+from .media import path_from_target_url, resolve_media
 from .models import AudioStem, CutClip
 from .rates import normalize_rate, rate_label
-from .readback import compare_items
+from .readback import check_references, verify_timeline
 from .text import ascii_fold
 from .timeline import build_timeline
 
@@ -70,7 +70,6 @@ __all__ = [
     "TimelineWriting",
     "package_name",
     "read_manifest",
-    "resolve_media",
     "verify_package",
     "write_package",
     "write_timelines",
@@ -197,17 +196,6 @@ def package_name(parent: Path, title: str) -> str:
 
 
 # -- media references ---------------------------------------------------------------------------------
-def resolve_media(url: str, base: Path) -> Path:
-    """The file a timeline's media reference names, relative references taken from ``base``.
-
-    Handles what the adapters read back: ``media/x.mov``, ``file://localhost/abs/x.mov``,
-    ``file:///abs/x.mov`` and the AAF adapter's ``file://media/x.mov`` (a relative locator)."""
-    if url.startswith("file://") and not url.startswith(("file:///", "file://localhost/")):
-        url = url[len("file://"):]
-    path = path_from_target_url(url) if "://" in url else Path(url)
-    return path if path.is_absolute() else base / path
-
-
 def _relativize(timeline: otio.schema.Timeline, root: Path) -> None:
     """Rewrite every absolute media URL under ``root`` as a POSIX path relative to it."""
     for clip in timeline.find_clips():
@@ -470,12 +458,12 @@ class TimelineWriting:
         if progress:
             progress("reading every timeline back")
         for name, path in timelines.items():
-            _verify_timeline(get_exporter(name), path, self.root, self.rate, self.expected)
+            verify_timeline(get_exporter(name), path, self.root, self.rate, self.expected)
         for job in self.apart:
             answer = _answer(job)
             if not answer.get("ok"):
                 raise ExportError(answer.get("error") or f"the process writing {job.path.name} failed", path=job.path)
-            _check_references(job.path, [tuple(r) for r in answer.get("references", [])])
+            check_references(job.path, [tuple(r) for r in answer.get("references", [])])
             timelines[job.exporter.name] = job.path
         return {e.name: timelines[e.name] for e in self.chosen}
 
@@ -514,27 +502,6 @@ def _feed(worker: subprocess.Popen, job: str) -> None:
         worker.stdin.close()
     except (BrokenPipeError, OSError, ValueError):  # the child died or was stopped: its exit says why
         pass
-
-
-def _verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float, expected: Sequence[tuple[str, int]],
-                     *, media_ready: bool = True) -> list[tuple[str, str | None]]:
-    """Read a written timeline back: same shots, same lengths, and (``media_ready``) every media
-    reference resolving. Returns each clip's (name, reference), for a caller to check once the
-    media is written when it is not yet."""
-    reading = exporter.read_cut(path, rate)
-    names = [ascii_fold(n) for n, _ in expected] if exporter.name == "edl" else [n for n, _ in expected]
-    compare_items(exporter.name, path, names, [n for n, _ in reading.cut], "name")
-    compare_items(exporter.name, path, [f for _, f in expected], [f for _, f in reading.cut], "duration in frames")
-    if media_ready:
-        _check_references(path, reading.references)
-    return reading.references
-
-
-def _check_references(path: Path, references: Sequence[tuple[str, str | None]]) -> None:
-    """Every clip of the timeline ``path`` points at a file that exists (relative to its folder)."""
-    for name, url in references:
-        if not url or not resolve_media(url, path.parent).is_file():
-            raise ExportError(f"{path.name}: clip {name} points at {url!r}, which does not resolve", path=path)
 
 
 def _zip_folder(folder: Path, target: Path) -> None:
@@ -655,5 +622,5 @@ def verify_package(folder: Path) -> dict[str, Any]:
     rate = normalize_rate(num / den)
     expected = [(s["shot_id"], s["cut_out"] - s["cut_in"]) for s in manifest["shots"]]
     for entry in manifest["timelines"]:
-        _verify_timeline(get_exporter(entry["format"]), folder / entry["file"], folder, rate, expected)
+        verify_timeline(get_exporter(entry["format"]), folder / entry["file"], folder, rate, expected)
     return manifest

@@ -25,20 +25,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import opentimelineio as otio
 
 from .errors import ExportError
-from .media import path_from_target_url
-from .models import CutClip, ExportPaths
+from .media import path_from_target_url, resolve_media
 from .rates import normalize_rate
 from .reels import assign_reels
 from .text import ascii_fold
-from .writers import ADAPTERS
+
+if TYPE_CHECKING:  # the models (pydantic) stay out of the AAF process, which reads back only
+    from .exporters import Exporter
+    from .models import CutClip, ExportPaths
 
 __all__ = [
-    "CutReading", "compare_items", "cut_reading", "read_back", "summarize_cut", "summarize_reels", "verify_exports",
+    "CutReading", "check_references", "compare_items", "cut_reading", "read_back", "summarize_cut", "summarize_reels",
+    "verify_exports", "verify_timeline",
 ]
 
 
@@ -57,6 +60,8 @@ def read_back(path: Path, rate: float = 24.0) -> otio.schema.Timeline:
     """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
+    from .writers import ADAPTERS  # writers needs the models (pydantic), which a read-back alone does not
+
     adapter = ADAPTERS.get(suffix)
     if adapter is None:
         raise ExportError(
@@ -164,6 +169,8 @@ def verify_exports(paths: ExportPaths, clips: list[CutClip]) -> None:
     media = [clip.media_path for clip in clips]
     reels = assign_reels(clip.shot_id for clip in clips)
 
+    from .writers import ADAPTERS
+
     for suffix in ADAPTERS:
         path: Path = getattr(paths, suffix)
         timeline = read_back(path, rate=rate)
@@ -175,3 +182,24 @@ def verify_exports(paths: ExportPaths, clips: list[CutClip]) -> None:
             expected_reels = [reels[clip.shot_id] for clip in clips]
             compare_items(suffix, path, expected_reels, summarize_reels(timeline), "reel")
         compare_items(suffix, path, media, _target_paths(timeline), "media path")
+
+
+def verify_timeline(exporter: Exporter, path: Path, root: Path, rate: float, expected: Sequence[tuple[str, int]],
+                     *, media_ready: bool = True) -> list[tuple[str, str | None]]:
+    """Read a written timeline back: same shots, same lengths, and (``media_ready``) every media
+    reference resolving. Returns each clip's (name, reference), for a caller to check once the
+    media is written when it is not yet."""
+    reading = exporter.read_cut(path, rate)
+    names = [ascii_fold(n) for n, _ in expected] if exporter.name == "edl" else [n for n, _ in expected]
+    compare_items(exporter.name, path, names, [n for n, _ in reading.cut], "name")
+    compare_items(exporter.name, path, [f for _, f in expected], [f for _, f in reading.cut], "duration in frames")
+    if media_ready:
+        check_references(path, reading.references)
+    return reading.references
+
+
+def check_references(path: Path, references: Sequence[tuple[str, str | None]]) -> None:
+    """Every clip of the timeline ``path`` points at a file that exists (relative to its folder)."""
+    for name, url in references:
+        if not url or not resolve_media(url, path.parent).is_file():
+            raise ExportError(f"{path.name}: clip {name} points at {url!r}, which does not resolve", path=path)

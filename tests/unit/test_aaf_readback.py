@@ -20,7 +20,8 @@ import pytest
 from aiuteur.export import NTSC_FILM, AudioStem, CutClip, ExportError, Exporter, resolve_media
 from aiuteur.export.aaf_readback import read_aaf_cut
 from aiuteur.export.exporters import get_exporter
-from aiuteur.export.package import _verify_timeline, write_timelines
+from aiuteur.export.package import write_timelines
+from aiuteur.export.readback import verify_timeline
 
 SHOTS = ["SC010_SH0010", "SC010_SH0020", "SC020_SH0010", "SC020_SH0020", "SC020_SH0030"]
 STEMS = ["dialogue", "effects", "music"]
@@ -78,7 +79,7 @@ def test_the_direct_read_gives_what_the_adapter_gives(written, rate, monkeypatch
     assert direct.references == [(shot, f"file://media/{shot}_v002.mov") for shot in SHOTS] + \
         [(stem, f"file://sound/{stem}.wav") for stem in STEMS]
     assert all(resolve_media(url, path.parent).is_file() for _, url in direct.references)
-    assert _verify_timeline(get_exporter("aaf"), path, path.parent, rate, expected) == direct.references
+    assert verify_timeline(get_exporter("aaf"), path, path.parent, rate, expected) == direct.references
 
 
 # -- a file changed after it was written ------------------------------------------------------------------
@@ -161,11 +162,11 @@ def test_a_changed_aaf_is_refused_saying_which_clip(written, tmp_path, tamper, m
     path, expected = written[24.0]
     changed = _tampered(path, tmp_path, tamper)
     with pytest.raises(ExportError, match=message) as refused:
-        _verify_timeline(get_exporter("aaf"), changed, changed.parent, 24.0, expected)
+        verify_timeline(get_exporter("aaf"), changed, changed.parent, 24.0, expected)
     assert refused.value.path == changed
     if (tamper, message) in CAUGHT_BEFORE:  # as strict as the adapter-based check was
         with pytest.raises(ExportError):
-            _verify_timeline(_through_adapter(), changed, changed.parent, 24.0, expected)
+            verify_timeline(_through_adapter(), changed, changed.parent, 24.0, expected)
 
 
 def test_a_gap_reads_as_the_adapter_reads_it(written, tmp_path):
