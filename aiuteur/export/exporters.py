@@ -20,7 +20,8 @@ others, the adapter's file for the whole cut at a tenth of pyaaf2's CPU.
 
 A package checks each file by reading it back through the same adapter, unless the exporter has a
 ``reader`` that gets the cut and its media references straight from the file (the AAF: pyaaf2,
-``aaf_readback.py``, at a quarter of the adapter's CPU). An exporter whose adapter is not installed
+``aaf_readback.py``, at a quarter of the adapter's CPU; the FCP 7 and FCP X XMLs: ElementTree,
+``xml_readback.py``, at a tenth of it). An exporter whose adapter is not installed
 is *unavailable*: a package made with the default formats skips it and says so in
 ``manifest.json``; asking for it by name is an :class:`ExportError`. Other packages add exporters with an entry point in the
 ``aiuteur.exporters`` group naming an :class:`Exporter` instance or a callable returning a list
@@ -91,6 +92,23 @@ def _aaf_read_cut(path: Path, rate: float) -> CutReading:
     return read_aaf_cut(path, rate)
 
 
+def _fcp7_read_cut(path: Path, rate: float) -> CutReading:
+    """The FCP 7 XML's cut and references read with ElementTree directly: the adapter's full
+    transcription costs ~1.2 CPU s for 600 clips only to be reduced to names, lengths and URLs
+    (xml_readback.py)."""
+    from .xml_readback import read_fcp7_cut
+
+    return read_fcp7_cut(path, rate)
+
+
+def _fcpx_read_cut(path: Path, rate: float) -> CutReading:
+    """The FCP X XML's cut and references read with ElementTree directly, its times as exact
+    fractions like :func:`_exact_fcpx_time` reads them (xml_readback.py)."""
+    from .xml_readback import read_fcpx_cut
+
+    return read_fcpx_cut(path, rate)
+
+
 _ADAPTER_PATCH = threading.Lock()
 
 
@@ -138,7 +156,7 @@ class Exporter:
     # cuts (package.OWN_PROCESS_MIN_CLIPS): pyaaf2 is pure Python, ~10x the CPU of all the others together
     own_process: bool = False
     # reads the cut and the media references a package checks straight from the written file, when going
-    # through the adapter costs too much (AAF); None: read the file back with the adapter
+    # through the adapter costs too much (AAF: pyaaf2; FCP 7 and FCP X XML: ElementTree); None: the adapter
     reader: Callable[[Path, float], CutReading] | None = None
     # writes the prepared timeline to the file in place of ``otio.adapters.write_to_file`` with the same
     # arguments, when the adapter alone costs too much (AAF); None: the adapter writes it
@@ -201,12 +219,13 @@ BUILTIN: tuple[Exporter, ...] = (
     Exporter("otio", ".otio", "otio_json", "opentimelineio", "OpenTimelineIO"),
     Exporter("edl", ".edl", "cmx_3600", "otio-cmx3600-adapter", "CMX 3600 EDL", picture_only=True,
              needs_rate=True, prepare=_edl_prepare),
-    Exporter("fcp7", ".xml", "fcp_xml", "otio-fcp-adapter", "Final Cut Pro 7 XML"),
+    Exporter("fcp7", ".xml", "fcp_xml", "otio-fcp-adapter", "Final Cut Pro 7 XML", reader=_fcp7_read_cut),
     # otio-fcpx-xml-adapter 1.0 looks rates up by int(rate) and reads clips back at int(rate): 23.976
     # is not written at all and would come back as 23 fps, so it only takes integer rates.
     Exporter("fcpx", ".fcpxml", "fcpx_xml", "otio-fcpx-xml-adapter", "Final Cut Pro X XML",
              rates=(24.0, 25.0, 30.0, 50.0, 60.0),
-             rate_note="otio-fcpx-xml-adapter 1.0 cannot write 23.976 fps (it reads it back as 23)"),
+             rate_note="otio-fcpx-xml-adapter 1.0 cannot write 23.976 fps (it reads it back as 23)",
+             reader=_fcpx_read_cut),
     Exporter("aaf", ".aaf", "AAF", "otio-aaf-adapter", "AAF (Avid Media Composer)", prepare=_aaf_prepare,
              own_process=True, reader=_aaf_read_cut, writer=_aaf_write),
 )
