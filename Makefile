@@ -14,9 +14,13 @@ $(PY):
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Installs exactly what uv.lock says; fails if pyproject.toml and the lock disagree.
-# --inexact keeps uv itself (installed into the venv above) in place.
+# --inexact keeps uv itself (installed into the venv above) in place. --compile-bytecode and
+# compileall write every module's .pyc once: uv installs none, and where PYTHONDONTWRITEBYTECODE
+# is set (containers, CI) every process — each CLI call, the AAF writer's process — would
+# otherwise compile its imports again (docs/architecture.md).
 $(VENV)/.installed: pyproject.toml uv.lock | $(PY)
-	$(UV) sync --quiet --locked --inexact --all-extras --python $(PY)
+	$(UV) sync --quiet --locked --inexact --all-extras --compile-bytecode --python $(PY)
+	$(PY) -m compileall -q aiuteur
 	touch $@
 
 install: $(VENV)/.installed
@@ -29,7 +33,7 @@ lock-check: | $(PY)
 # fakes: commit uv.lock only when they pass (docs/upgrading.md).
 upgrade: | $(PY)
 	$(UV) lock --upgrade
-	$(UV) sync --quiet --locked --inexact --all-extras --python $(PY)
+	$(UV) sync --quiet --locked --inexact --all-extras --compile-bytecode --python $(PY)
 	touch $(VENV)/.installed
 	$(PY) -m pytest -q tests/providers -p no:cacheprovider
 

@@ -47,16 +47,24 @@ def read_aaf_cut(path: Path, rate: float) -> CutReading:
         raise ExportError(f"export file {path.name} does not exist", path=path)
     try:
         with aaf2.open(str(path), "r") as aaf:
-            # Every mob is read to find the composition; holding them all while the walk looks the master
-            # and file mobs up by MobID keeps those in pyaaf2's cache (weak: a mob nobody holds is read again).
-            mobs = list(aaf.content.mobs)
-            return _read_composition(_top_level_composition(mobs, path), path, rate)
+            # Only the compositions are read to find the timeline (a mob's class is on its storage, so the
+            # tape mobs, a third of the file, are never read); master and file mobs are read when a clip
+            # names them, each once.
+            return _read_composition(_top_level_composition(_compositions(aaf), path), path, rate)
     except ExportError as exc:  # raised by the walk below, which names the file but does not hold its path
         exc.path = exc.path or path
         raise
     except Exception as exc:  # a damaged file fails in pyaaf2 with many unrelated types, as in Exporter.read
         raise ExportError(f"cannot read {path.name} back with pyaaf2: {type(exc).__name__}: {exc}",
                           path=path) from exc
+
+
+def _compositions(aaf: Any) -> list[Any]:
+    """The file's composition mobs, found by the class on each mob's storage before reading it."""
+    mobs = aaf.content["Mobs"]
+    composition = aaf.metadict.lookup_classdef("CompositionMob").auid
+    return [mobs.read_object(key) for key in mobs.references
+            if aaf.content.dir.get(mobs.index_ref_name(key)).class_id == composition]
 
 
 def _top_level_composition(mobs: list[Any], path: Path) -> Any:
