@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import struct
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,35 +32,22 @@ from typing import BinaryIO
 
 import opentimelineio as otio
 
+from .aaf_storage import (
+    P_COMPONENTS, P_CONTENT, P_DESCRIPTOR, P_FILE_LENGTH, P_LENGTH, P_LOCATOR, P_MARK_IN, P_MARK_OUT, P_MOB_ID,
+    P_MOBS, P_NAME, P_SEGMENT, P_SLOTS, P_SOURCE_ID, P_START_TIME, P_TC_START, P_URL, SF_DATA, ShapeError, StoredObject,
+    int64, is_class, mob_index, name_of, utf16, write_properties,
+)
 from .cfb_writer import Storage, Stream, write_compound_file
 
 __all__ = ["write_aaf", "replicable"]
 
 ADAPTER = "AAF"
 
-# AAF class ids (SMPTE-registered), as a directory entry stores them: little-endian AUIDs
-_CLASS = {name: uuid.UUID(f"0d010101-0101-{code}-060e-2b3402060101").bytes_le for name, code in {
-    "CompositionMob": "3500", "MasterMob": "3600", "SourceMob": "3700", "Sequence": "0f00", "SourceClip": "1100",
-    "Timecode": "1400"}.items()}
-
-# property ids (AAF baseline)
-P_NAME, P_MOB_ID, P_SLOTS, P_SEGMENT = 0x4402, 0x4401, 0x4403, 0x4803
-P_LENGTH, P_START_TIME, P_SOURCE_ID = 0x0202, 0x1201, 0x1101
-P_TC_START, P_MARK_IN, P_MARK_OUT = 0x1501, 0x4b03, 0x4b04
-P_COMPONENTS, P_DESCRIPTOR, P_LOCATOR, P_URL = 0x1001, 0x4701, 0x2f01, 0x4001
-P_CONTENT, P_MOBS = 0x3b03, 0x1901
-P_FILE_LENGTH = 0x3002  # a FileDescriptor's Length
-SF_DATA = 0x82
-
 _WRITE_HOOKS = ("pre_aaf_write_transcribe", "post_aaf_write_transcribe")
 
 
-class NotReplicable(Exception):
+class NotReplicable(ShapeError):
     """This cut, or what the adapter wrote for its first shot, is not what the copy expects."""
-
-
-def _is(storage: Storage, class_name: str) -> bool:
-    return storage.class_id == _CLASS[class_name]
 
 
 # ---------------------------------------------------------------- the cut
@@ -123,79 +109,6 @@ def _shots(timeline: otio.schema.Timeline) -> list[_Shot]:
     return shots
 
 
-# ---------------------------------------------------------------- AAF's property streams
-
-
-def _read_properties(data: bytes) -> tuple[int, int, list[list]]:
-    """``properties`` stream -> (byte order, version, [[pid, stored form, value bytes], ...])."""
-    order, version, count = struct.unpack_from("<BBH", data, 0)
-    heads = struct.unpack_from("<" + "HHH" * count, data, 4)
-    offset, out = 4 + 6 * count, []
-    for i in range(0, 3 * count, 3):
-        pid, form, size = heads[i:i + 3]
-        out.append([pid, form, data[offset:offset + size]])
-        offset += size
-    return order, version, out
-
-
-def _write_properties(order: int, version: int, entries: list[list]) -> bytes:
-    head = struct.pack("<BBH", order, version, len(entries))
-    table = b"".join(struct.pack("<HHH", pid, form, len(value)) for pid, form, value in entries)
-    return head + table + b"".join(value for _, _, value in entries)
-
-
-def _utf16(text: str) -> bytes:
-    return text.encode("utf-16-le") + b"\0\0"
-
-
-def _int64(value: int) -> bytes:
-    return struct.pack("<q", value)
-
-
-def _name_of(value: bytes) -> str:
-    return value.decode("utf-16-le").rstrip("\0")
-
-
-class _Node:
-    """A storage of the file read back, with its children by name and its properties parsed."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.children = {c.name: c for c in storage.children}
-        stream = self.children.get("properties")
-        if not isinstance(stream, Stream):
-            raise NotReplicable(f"storage {storage.name!r} holds no properties")
-        self.order, self.version, self.entries = _read_properties(stream.data)
-
-    def value(self, pid: int) -> bytes:
-        for entry in self.entries:
-            if entry[0] == pid:
-                return entry[2]
-        raise NotReplicable(f"{self.storage.name!r} has no property {pid:04x}")
-
-    def child(self, pid: int) -> "_Node":
-        """The object a strong reference property points at."""
-        found = self.children.get(_name_of(self.value(pid)))
-        if not isinstance(found, Storage):
-            raise NotReplicable(f"{self.storage.name!r}: no storage for property {pid:04x}")
-        return _Node(found)
-
-    def vector(self, pid: int) -> tuple[str, list[int], Stream]:
-        """A strong reference vector: its name, its elements' local keys, its index stream."""
-        name = _name_of(self.value(pid))
-        index = self.children.get(name + " index")
-        if not isinstance(index, Stream):
-            raise NotReplicable(f"{self.storage.name!r}: no index for {name}")
-        count = struct.unpack_from("<I", index.data, 0)[0]
-        return name, list(struct.unpack_from(f"<{count}I", index.data, 12)), index
-
-    def element(self, name: str, key: int) -> "_Node":
-        found = self.children.get(f"{name}{{{key:x}}}")
-        if not isinstance(found, Storage):
-            raise NotReplicable(f"{self.storage.name!r}: no element {key:x} of {name}")
-        return _Node(found)
-
-
 # ---------------------------------------------------------------- one shot's objects as a template
 
 
@@ -206,7 +119,7 @@ Patch = Callable[[_Shot, dict[str, bytes]], bytes]
 class _Template:
     """One object of the first shot: its storage, and the properties each shot sets anew."""
 
-    node: _Node
+    node: StoredObject
     patches: dict[int, Patch]
     marks: bool = False  # a master mob slot: MarkIn/MarkOut present when the shot is trimmed
 
@@ -236,20 +149,20 @@ def _patched(template: _Template, shot: _Shot, ids: dict[str, bytes]) -> bytes:
     entries = [[pid, form, template.patches[pid](shot, ids) if pid in template.patches else value]
                for pid, form, value in node.entries if not (template.marks and pid in (P_MARK_IN, P_MARK_OUT))]
     if template.marks and shot.marked:
-        entries += [[P_MARK_IN, SF_DATA, _int64(shot.start)], [P_MARK_OUT, SF_DATA, _int64(shot.start + shot.frames)]]
-    return _write_properties(node.order, node.version, entries)
+        entries += [[P_MARK_IN, SF_DATA, int64(shot.start)], [P_MARK_OUT, SF_DATA, int64(shot.start + shot.frames)]]
+    return write_properties(node.order, node.version, entries)
 
 
-def _mob_by_id(content: _Node, mobs: dict[bytes, int], set_name: str, mob_id: bytes, kind: str) -> _Node:
+def _mob_by_id(content: StoredObject, mobs: dict[bytes, int], set_name: str, mob_id: bytes, kind: str) -> StoredObject:
     if mob_id not in mobs:
         raise NotReplicable("a clip's source mob is not in the file")
     node = content.element(set_name, mobs[mob_id])
-    if not _is(node.storage, kind):
+    if not is_class(node.storage, kind):
         raise NotReplicable(f"expected a {kind}")
     return node
 
 
-def _single_slot_segment(mob: _Node) -> tuple[_Node, _Node]:
+def _single_slot_segment(mob: StoredObject) -> tuple[StoredObject, StoredObject]:
     name, keys, _ = mob.vector(P_SLOTS)
     if len(keys) != 1:
         raise NotReplicable(f"{mob.storage.name!r} has {len(keys)} slots")
@@ -258,22 +171,6 @@ def _single_slot_segment(mob: _Node) -> tuple[_Node, _Node]:
 
 
 # ---------------------------------------------------------------- the copy
-
-
-def _mob_index(content: _Node) -> tuple[str, Stream, dict[bytes, int]]:
-    set_name = _name_of(content.value(P_MOBS))
-    index = content.children.get(set_name + " index")
-    if not isinstance(index, Stream):
-        raise NotReplicable("no mob index")
-    count = struct.unpack_from("<I", index.data, 0)[0]
-    key_pid, key_size = struct.unpack_from("<HB", index.data, 12)
-    if (key_pid, key_size) != (P_MOB_ID, 32):
-        raise NotReplicable("mobs not keyed by MobID")
-    mobs = {}
-    for i in range(count):
-        local, _refs, key = struct.unpack_from("<II32s", index.data, 15 + 40 * i)
-        mobs[key] = local
-    return set_name, index, mobs
 
 
 def _tape_length(rate: float) -> int:
@@ -287,9 +184,9 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
     """Add shots 2..n to the tree of the file the adapter wrote with the first shot only."""
     from aaf2.mobid import MobID
 
-    header = _Node(next(c for c in root.children if isinstance(c, Storage) and c.name.startswith("Header")))
+    header = StoredObject(next(c for c in root.children if isinstance(c, Storage) and c.name.startswith("Header")))
     content = header.child(P_CONTENT)
-    set_name, mob_index, mobs = _mob_index(content)
+    set_name, mobs_index, mobs = mob_index(content)
     first = shots[0]
     ids = {"master": first.master_id}
 
@@ -297,17 +194,17 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
     sequence = clip = None
     for key, local in mobs.items():
         mob = content.element(set_name, local)
-        if not _is(mob.storage, "CompositionMob"):
+        if not is_class(mob.storage, "CompositionMob"):
             continue
         slots_name, slot_keys, _ = mob.vector(P_SLOTS)
         for slot_key in slot_keys:
             segment = mob.element(slots_name, slot_key).child(P_SEGMENT)
-            if not _is(segment.storage, "Sequence"):
+            if not is_class(segment.storage, "Sequence"):
                 continue
             comp_name, comp_keys, comp_index = segment.vector(P_COMPONENTS)
             if len(comp_keys) == 1:
                 candidate = segment.element(comp_name, comp_keys[0])
-                if _is(candidate.storage, "SourceClip") and candidate.value(P_SOURCE_ID) == first.master_id:
+                if is_class(candidate.storage, "SourceClip") and candidate.value(P_SOURCE_ID) == first.master_id:
                     if sequence is not None:
                         raise NotReplicable("the first shot is on two sequences")
                     sequence, clip = segment, candidate
@@ -325,18 +222,18 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
 
     templates: dict[int, _Template] = {}
 
-    def template(node: _Node, marks: bool = False) -> _Template:
+    def template(node: StoredObject, marks: bool = False) -> _Template:
         made = templates[id(node.storage)] = _Template(node, {}, marks)
         return made
 
-    name: Patch = lambda s, i: _utf16(s.name)  # noqa: E731 — a table of small rules reads best inline
-    url: Patch = lambda s, i: _utf16(s.url)  # noqa: E731
-    available: Patch = lambda s, i: _int64(s.available_frames)  # noqa: E731
-    available_start: Patch = lambda s, i: _int64(s.available_start)  # noqa: E731
+    name: Patch = lambda s, i: utf16(s.name)  # noqa: E731 — a table of small rules reads best inline
+    url: Patch = lambda s, i: utf16(s.url)  # noqa: E731
+    available: Patch = lambda s, i: int64(s.available_frames)  # noqa: E731
+    available_start: Patch = lambda s, i: int64(s.available_start)  # noqa: E731
 
     comp = template(clip)
-    comp.expect(P_LENGTH, lambda s, i: _int64(s.frames), first, ids)
-    comp.expect(P_START_TIME, lambda s, i: _int64(s.start - s.available_start), first, ids)
+    comp.expect(P_LENGTH, lambda s, i: int64(s.frames), first, ids)
+    comp.expect(P_START_TIME, lambda s, i: int64(s.start - s.available_start), first, ids)
     comp.expect(P_SOURCE_ID, lambda s, i: i["master"], first, ids)
 
     master_t = template(master)
@@ -344,8 +241,8 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
     master_t.expect(P_MOB_ID, lambda s, i: i["master"], first, ids)
     slot_t = template(master_slot, marks=True)
     if first.marked:
-        slot_t.expect(P_MARK_IN, lambda s, i: _int64(s.start), first, ids)
-        slot_t.expect(P_MARK_OUT, lambda s, i: _int64(s.start + s.frames), first, ids)
+        slot_t.expect(P_MARK_IN, lambda s, i: int64(s.start), first, ids)
+        slot_t.expect(P_MARK_OUT, lambda s, i: int64(s.start + s.frames), first, ids)
         slot_t.patches.clear()  # written by _patched from the shot, present only when it is trimmed
     elif any(pid in (P_MARK_IN, P_MARK_OUT) for pid, _, _ in master_slot.entries):
         raise NotReplicable("marks on an untrimmed shot")
@@ -367,17 +264,17 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
     tape_t.expect(P_MOB_ID, lambda s, i: i["tape"], first, ids)
     _locators(tape.child(P_DESCRIPTOR), template, url, first, ids)
     slots_name, slot_keys, _ = tape.vector(P_SLOTS)
-    tape_length, seen = _int64(_tape_length(rate)), []
+    tape_length, seen = int64(_tape_length(rate)), []
     for slot_key in slot_keys:
         segment = tape.element(slots_name, slot_key).child(P_SEGMENT)
-        if _is(segment.storage, "Timecode"):
+        if is_class(segment.storage, "Timecode"):
             made = template(segment)
             made.expect(P_LENGTH, available, first, ids)
             made.expect(P_TC_START, available_start, first, ids)
             seen.append("timecode")
-        elif _is(segment.storage, "SourceClip") and segment.value(P_LENGTH) == tape_length:
+        elif is_class(segment.storage, "SourceClip") and segment.value(P_LENGTH) == tape_length:
             seen.append("tape")  # the tape's own twelve hours: the same for every shot
-        elif _is(segment.storage, "SourceClip"):
+        elif is_class(segment.storage, "SourceClip"):
             made = template(segment)
             made.expect(P_LENGTH, available, first, ids)
             made.expect(P_START_TIME, available_start, first, ids)
@@ -392,7 +289,7 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
     # the copies
     comp_name, comp_keys, comp_index = sequence.vector(P_COMPONENTS)
     next_comp = struct.unpack_from("<I", comp_index.data, 4)[0]
-    next_mob = struct.unpack_from("<I", mob_index.data, 4)[0]
+    next_mob = struct.unpack_from("<I", mobs_index.data, 4)[0]
     new_comp_keys, new_mob_entries = [], []
     for shot in shots[1:]:
         shot_ids = {"master": shot.master_id, "file": bytes(MobID.new().bytes_le),
@@ -409,15 +306,15 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
         new_comp_keys.append(next_comp)
         next_comp += 1
 
-    _set_stream(content.storage, mob_index.name, _grown_mob_index(mob_index.data, next_mob, new_mob_entries))
+    _set_stream(content.storage, mobs_index.name, _grown_mob_index(mobs_index.data, next_mob, new_mob_entries))
     _set_stream(sequence.storage, comp_index.name, _grown_vector_index(comp_index.data, next_comp, new_comp_keys))
-    if sequence.value(P_LENGTH) != _int64(0):
-        _set_stream(sequence.storage, "properties", _write_properties(sequence.order, sequence.version, [
-            [pid, form, _int64(sum(s.frames for s in shots)) if pid == P_LENGTH else value]
+    if sequence.value(P_LENGTH) != int64(0):
+        _set_stream(sequence.storage, "properties", write_properties(sequence.order, sequence.version, [
+            [pid, form, int64(sum(s.frames for s in shots)) if pid == P_LENGTH else value]
             for pid, form, value in sequence.entries]))
 
 
-def _locators(descriptor: _Node, template: Callable[..., _Template], url: Patch, first: _Shot,
+def _locators(descriptor: StoredObject, template: Callable[..., _Template], url: Patch, first: _Shot,
               ids: dict[str, bytes]) -> None:
     name, keys, _ = descriptor.vector(P_LOCATOR)
     if len(keys) != 1:
@@ -425,9 +322,9 @@ def _locators(descriptor: _Node, template: Callable[..., _Template], url: Patch,
     template(descriptor.element(name, keys[0])).expect(P_URL, url, first, ids)
 
 
-def _check_sequence_length(sequence: _Node, first: _Shot) -> None:
+def _check_sequence_length(sequence: StoredObject, first: _Shot) -> None:
     """The adapter leaves its sequences' Length at 0 or sums it; either is followed, nothing else."""
-    if sequence.value(P_LENGTH) not in (_int64(0), _int64(first.frames)):
+    if sequence.value(P_LENGTH) not in (int64(0), int64(first.frames)):
         raise NotReplicable("the picture sequence's length is neither 0 nor the first shot's")
 
 
@@ -501,7 +398,7 @@ def write_aaf(timeline: otio.schema.Timeline, path: Path, **adapter_args) -> Non
             header_clsid = handle.read(16)
     try:
         _replicate(root, shots, track[0].duration().rate)
-    except NotReplicable:
+    except ShapeError:  # NotReplicable, or storages not as the copy reads them
         otio.adapters.write_to_file(timeline, str(path), adapter_name=ADAPTER, **adapter_args)
         return
     write_compound_file(path, root, header_clsid=header_clsid)
