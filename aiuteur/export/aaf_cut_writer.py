@@ -28,7 +28,6 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import opentimelineio as otio
 
@@ -37,6 +36,7 @@ from .aaf_storage import (
     P_MOBS, P_NAME, P_SEGMENT, P_SLOTS, P_SOURCE_ID, P_START_TIME, P_TC_START, P_URL, SF_DATA, ShapeError, StoredObject,
     int64, is_class, mob_index, name_of, utf16, write_properties,
 )
+from .cfb_reader import read_compound_file
 from .cfb_writer import Storage, Stream, write_compound_file
 
 __all__ = ["write_aaf", "replicable"]
@@ -347,23 +347,7 @@ def _set_stream(storage: Storage, name: str, data: bytes) -> None:
     raise NotReplicable(f"no stream {name!r} in {storage.name!r}")
 
 
-# ---------------------------------------------------------------- reading the adapter's file
-
-
-def _read_tree(handle: BinaryIO) -> Storage:
-    """The whole compound file as a tree of storages (with their class ids) and streams' bytes.
-    (pyaaf2 opens an ``io.BytesIO`` for writing whatever the mode: a real file is read.)"""
-    from aaf2.cfb import CompoundFileBinary
-
-    cfb = CompoundFileBinary(handle, "rb")
-
-    def build(entry) -> Storage:
-        storage = Storage(entry.name, bytes(entry.data[80:96]), [])
-        for item in cfb.listdir(entry):
-            storage.children.append(build(item) if item.isdir() else Stream(item.name, bytes(item.open("r").read())))
-        return storage
-
-    return build(cfb.root)
+# ---------------------------------------------------------------- writing
 
 
 def replicable(timeline: otio.schema.Timeline) -> bool:
@@ -392,10 +376,7 @@ def write_aaf(timeline: otio.schema.Timeline, path: Path, **adapter_args) -> Non
     with tempfile.TemporaryDirectory(prefix="aiuteur-aaf-") as scratch:
         skeleton = Path(scratch) / "first-shot.aaf"
         otio.adapters.write_to_file(first_only, str(skeleton), adapter_name=ADAPTER, **adapter_args)
-        with open(skeleton, "rb") as handle:
-            root = _read_tree(handle)
-            handle.seek(8)
-            header_clsid = handle.read(16)
+        root, header_clsid = read_compound_file(skeleton)
     try:
         _replicate(root, shots, track[0].duration().rate)
     except ShapeError:  # NotReplicable, or storages not as the copy reads them

@@ -27,7 +27,7 @@ P_NAME, P_MOB_ID, P_SLOTS, P_SEGMENT = 0x4402, 0x4401, 0x4403, 0x4803
 P_LENGTH, P_START_TIME, P_SOURCE_ID = 0x0202, 0x1201, 0x1101
 P_TC_START, P_MARK_IN, P_MARK_OUT = 0x1501, 0x4b03, 0x4b04
 P_COMPONENTS, P_DESCRIPTOR, P_LOCATOR, P_URL = 0x1001, 0x4701, 0x2f01, 0x4001
-P_CONTENT, P_MOBS = 0x3b03, 0x1901
+P_HEADER, P_CONTENT, P_MOBS = 0x0002, 0x3b03, 0x1901
 P_FILE_LENGTH = 0x3002  # a FileDescriptor's Length
 P_USAGE, P_EDIT_RATE, P_SLOT_ID, P_SLOT_NAME = 0x4408, 0x4b01, 0x4801, 0x4802
 P_SOURCE_SLOT_ID, P_DATA_DEFINITION, P_INPUT_SEGMENTS = 0x1102, 0x0201, 0x0b02
@@ -96,6 +96,13 @@ class StoredObject:
             if entry[0] == pid:
                 return entry[2]
         raise ShapeError(f"{self.storage.name!r} has no property {pid:04x}")
+
+    def get(self, pid: int) -> bytes | None:
+        """A property's value, or None when the object does not have it."""
+        for entry in self.entries:
+            if entry[0] == pid:
+                return entry[2]
+        return None
 
     def child(self, pid: int) -> "StoredObject":
         """The object a strong reference property points at."""

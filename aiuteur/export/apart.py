@@ -1,7 +1,8 @@
 """Write (and read back) one timeline format in a process of its own: ``python -m aiuteur.export.apart``.
 
-`package.write_timelines` starts this for an ``own_process`` exporter (AAF, whose pyaaf2 writer is pure
-Python) on a long cut, so the slow format runs beside the others instead of after them. A fresh
+`package.write_timelines` starts this for an ``own_process`` exporter (AAF: its first shot written by the
+adapter through pyaaf2, pure Python, the others copied, then checked) on a long cut, so it runs beside the
+other formats instead of after them. A fresh
 interpreter (not a fork, not multiprocessing's spawn, which re-runs the caller's ``__main__``) reads one
 JSON job on stdin — ``{"exporter", "timeline" (OTIO JSON), "path", "root", "rate", "expected",
 "media_ready"}`` — and prints one JSON line: ``{"ok": true, "references": [[clip, url], ...]}`` or

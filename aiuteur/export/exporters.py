@@ -19,8 +19,8 @@ An exporter may also bring a ``writer`` called in place of ``otio.adapters.write
 others, the adapter's file for the whole cut at a tenth of pyaaf2's CPU.
 
 A package checks each file by reading it back through the same adapter, unless the exporter has a
-``reader`` that gets the cut and its media references straight from the file (the AAF: pyaaf2,
-``aaf_readback.py``, at a quarter of the adapter's CPU; the FCP 7 and FCP X XMLs: ElementTree,
+``reader`` that gets the cut and its media references straight from the file (the AAF: its storages,
+``aaf_readback.py``, at a thirtieth of the adapter's CPU; the FCP 7 and FCP X XMLs: ElementTree,
 ``xml_readback.py``, at a tenth of it). An exporter whose adapter is not installed
 is *unavailable*: a package made with the default formats skips it and says so in
 ``manifest.json``; asking for it by name is an :class:`ExportError`. Other packages add exporters with an entry point in the
@@ -85,7 +85,7 @@ def _aaf_write(timeline: otio.schema.Timeline, path: Path, **adapter_args: Any) 
 
 
 def _aaf_read_cut(path: Path, rate: float) -> CutReading:
-    """The AAF's cut and references read with pyaaf2 directly: the adapter's full transcription
+    """The AAF's cut and references read from its storages directly: the adapter's full transcription
     costs ~3 CPU s for 600 clips only to be reduced to names, lengths and URLs (aaf_readback.py)."""
     from .aaf_readback import read_aaf_cut
 
@@ -153,10 +153,11 @@ class Exporter:
     rates: tuple[float, ...] | None = None  # the rates the adapter round-trips exactly; None: all supported
     rate_note: str = ""
     # slow enough to write (and read back) in a process of its own, in parallel with the others, on long
-    # cuts (package.OWN_PROCESS_MIN_CLIPS): pyaaf2 is pure Python, ~10x the CPU of all the others together
+    # cuts (package.OWN_PROCESS_MIN_CLIPS): the AAF (the adapter's first shot through pyaaf2, the copies, the
+    # check) is about as much CPU as all the others together
     own_process: bool = False
     # reads the cut and the media references a package checks straight from the written file, when going
-    # through the adapter costs too much (AAF: pyaaf2; FCP 7 and FCP X XML: ElementTree); None: the adapter
+    # through the adapter costs too much (AAF: its storages; FCP 7 and FCP X XML: ElementTree); None: the adapter
     reader: Callable[[Path, float], CutReading] | None = None
     # writes the prepared timeline to the file in place of ``otio.adapters.write_to_file`` with the same
     # arguments, when the adapter alone costs too much (AAF); None: the adapter writes it

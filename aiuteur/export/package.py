@@ -285,7 +285,7 @@ def _build(cut: PackageCut, options: PackageOptions, root: Path, chosen: list[Ex
 
     The cut as it will be in the package (each media file's name and frames) is known before a file
     is written, so the timelines are built first and, on a long cut, the ``own_process`` exporters
-    (AAF) start at once: pyaaf2's CPU seconds then run beside ffmpeg instead of after it, and what is
+    (AAF) start at once: their CPU seconds then run beside ffmpeg instead of after it, and what is
     left once the media is written is the fast formats, the read-backs, and checking the AAF's media
     references now that the files exist."""
     size = parse_resolution(options.resolution)
@@ -366,7 +366,7 @@ def _build(cut: PackageCut, options: PackageOptions, root: Path, chosen: list[Ex
 
 #: From this many clips on, an exporter marked ``own_process`` (AAF) writes and reads its file back in a
 #: process of its own while this one encodes the media and writes the others: starting it (a fresh
-#: interpreter importing OTIO, pydantic and pyaaf2, ~0.5 s of CPU) costs more than it saves on a short cut.
+#: interpreter importing OTIO, the adapter and pyaaf2, ~0.3 s of CPU) costs more than it saves on a short cut.
 OWN_PROCESS_MIN_CLIPS = 100
 
 
