@@ -10,10 +10,11 @@ installed) and read each file back to check the shots, their lengths and that ev
 resolves. Media encoding is not part of it (it scales with the film's length, not the cut's shape);
 the media files here are empty placeholders, which is all the timelines need.
 
-From 100 clips on the AAF (pyaaf2, pure Python) is written and read back in a process of its
-own while this one writes the others (`package.OWN_PROCESS_MIN_CLIPS`), so on an idle machine with two
-cores the wall time is about the larger of the two processes' CPU times. On a shared machine wall time
-mostly measures the other load, so each row also gives the CPU seconds of this process and of the AAF
+From 100 clips on the AAF (its first shot written by the adapter through pyaaf2, the others copied:
+aaf_cut_writer.py) is written and read back in a process of its own while this one writes the others
+(`package.OWN_PROCESS_MIN_CLIPS`), so on an idle machine with two cores the wall time is about the
+larger of the two processes' CPU times. On a shared machine wall time mostly measures the other
+load, so each row also gives the CPU seconds of this process and of the AAF
 process (`getrusage` of the children), which do not depend on it. `--each` also times each format
 alone (build + write + read back, in this process).
 
