@@ -43,9 +43,6 @@ __all__ = ["write_aaf", "replicable"]
 
 ADAPTER = "AAF"
 
-_WRITE_HOOKS = ("pre_aaf_write_transcribe", "post_aaf_write_transcribe")
-
-
 class NotReplicable(ShapeError):
     """This cut, or what the adapter wrote for its first shot, is not what the copy expects."""
 
@@ -73,12 +70,11 @@ class _Shot:
 def _shots(timeline: otio.schema.Timeline) -> list[_Shot]:
     """The picture track's shots, or :class:`NotReplicable` when the cut is not a plain one."""
     from aaf2.mobid import MobID
+    from otio_aaf_adapter.adapters.aaf_adapter import hooks
 
-    for hook in _WRITE_HOOKS:
+    for hook in (hooks.HOOK_PRE_WRITE_TRANSCRIBE, hooks.HOOK_POST_WRITE_TRANSCRIBE):
         if hook in otio.hooks.names() and otio.hooks.scripts_attached_to(hook):
-            raise NotReplicable(f"hook scripts attached to {hook}")
-    if any(meta for meta in (timeline.metadata.get("AAF"),) if meta and set(meta) - {"MobID"}):
-        raise NotReplicable("AAF metadata on the timeline")
+            raise NotReplicable(f"hook scripts attached to {hook}: they see the whole cut")
     video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     if len(video) != 1 or len(video[0]) < 2:
         raise NotReplicable("not one picture track of two clips or more")

@@ -144,6 +144,18 @@ def test_a_cut_it_does_not_cover_is_written_by_the_adapter(tmp_path, monkeypatch
     assert ours == adapter
 
 
+def test_hook_scripts_on_the_adapters_write_hooks_get_the_whole_cut(tmp_path, monkeypatch):
+    """A pre/post write hook script may change the file as it sees fit: the adapter writes it all."""
+    from otio_aaf_adapter.adapters.aaf_adapter import hooks
+
+    timeline = _cut(tmp_path / "Cut_v001", 24.0, 3)
+    assert replicable(timeline)
+    monkeypatch.setattr(otio.hooks, "names", lambda: [hooks.HOOK_POST_WRITE_TRANSCRIBE])
+    monkeypatch.setattr(otio.hooks, "scripts_attached_to",
+                        lambda hook: ["studio_stamp"] if hook == hooks.HOOK_POST_WRITE_TRANSCRIBE else [])
+    assert not replicable(timeline)
+
+
 def test_shots_sharing_media_are_left_to_the_adapter(tmp_path):
     timeline = _cut(tmp_path / "Cut_v001", 24.0, 3)
     clips = list(timeline.find_clips())
