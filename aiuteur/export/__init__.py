@@ -13,7 +13,7 @@ format with relative paths, stems, manifest.json) is :func:`write_package`
 placement, what each format keeps) are documented in ``media.py``,
 ``reels.py``, ``timeline.py`` and ``readback.py``.
 
-The public names are loaded on first use (module ``__getattr__``, as in ``aiuteur/__init__.py``): the
+The public names are loaded on first use (``aiuteur/lazy.py``, as for ``aiuteur`` itself): the
 process that writes a long cut's AAF beside the others (``apart.py``) imports this package for its
 exporters and read-back only, and should not pay for the models, the package and the encoder
 (about 0.5 s of CPU, a tenth of the 600-shot timelines' budget).
@@ -21,8 +21,9 @@ exporters and read-back only, and should not pay for the models, the package and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aiuteur.lazy import lazy_names
 
 #: public name -> (module, attribute in it)
 _LAZY: dict[str, tuple[str, str]] = {
@@ -65,19 +66,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module when the name is first read, then keep it in the package."""
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'aiuteur.export' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 if TYPE_CHECKING:  # what type checkers and editors see; nothing is imported at run time

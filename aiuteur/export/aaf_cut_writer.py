@@ -119,10 +119,14 @@ class _Template:
     patches: dict[int, Patch]
     marks: bool = False  # a master mob slot: MarkIn/MarkOut present when the shot is trimmed
 
-    def expect(self, pid: int, patch: Patch, first: _Shot, ids: dict[str, bytes]) -> None:
-        """Replace ``pid`` per shot — once the adapter is seen to have written it that way."""
+    def check(self, pid: int, patch: Patch, first: _Shot, ids: dict[str, bytes]) -> None:
+        """The adapter wrote ``pid`` for the first shot as ``patch`` makes it, or :class:`NotReplicable`."""
         if self.node.value(pid) != patch(first, ids):
             raise NotReplicable(f"{self.node.storage.name!r}: property {pid:04x} is not what the copy expects")
+
+    def expect(self, pid: int, patch: Patch, first: _Shot, ids: dict[str, bytes]) -> None:
+        """Replace ``pid`` per shot — once the adapter is seen to have written it that way."""
+        self.check(pid, patch, first, ids)
         self.patches[pid] = patch
 
 
@@ -236,10 +240,9 @@ def _replicate(root: Storage, shots: list[_Shot], rate: float) -> None:
     master_t.expect(P_NAME, name, first, ids)
     master_t.expect(P_MOB_ID, lambda s, i: i["master"], first, ids)
     slot_t = template(master_slot, marks=True)
-    if first.marked:
-        slot_t.expect(P_MARK_IN, lambda s, i: int64(s.start), first, ids)
-        slot_t.expect(P_MARK_OUT, lambda s, i: int64(s.start + s.frames), first, ids)
-        slot_t.patches.clear()  # written by _patched from the shot, present only when it is trimmed
+    if first.marked:  # the marks are written by _patched, present only on a trimmed shot
+        slot_t.check(P_MARK_IN, lambda s, i: int64(s.start), first, ids)
+        slot_t.check(P_MARK_OUT, lambda s, i: int64(s.start + s.frames), first, ids)
     elif any(pid in (P_MARK_IN, P_MARK_OUT) for pid, _, _ in master_slot.entries):
         raise NotReplicable("marks on an untrimmed shot")
     master_clip_t = template(master_clip)

@@ -71,24 +71,19 @@ def read_fcp7_cut(path: Path, rate: float) -> CutReading:
     """The FCP 7 XML's picture cut (name, frames per item) and every clip's (name, URL), in the order
     the adapter-based read-back gives them. Raises :class:`ExportError` when the file does not hold a
     cut as we write it."""
-    path = Path(path)
-    root = _parse(path)
-    try:
-        return _Fcp7Reading(path.name, rate).read(root)
-    except ExportError as exc:  # raised by the walk below, which names the file but does not hold its path
-        exc.path = exc.path or path
-        raise
+    return _read(Path(path), _Fcp7Reading(Path(path).name, rate))
 
 
 def read_fcpx_cut(path: Path, rate: float) -> CutReading:
-    """The FCP X XML's picture cut (name, frames per item) and every clip's (name, URL), in the order
-    the adapter-based read-back gives them. Raises :class:`ExportError` when the file does not hold a
-    cut as we write it."""
-    path = Path(path)
+    """The FCP X XML's picture cut and references, as :func:`read_fcp7_cut` gives the FCP 7 XML's."""
+    return _read(Path(path), _FcpxReading(Path(path).name, rate))
+
+
+def _read(path: Path, reading: "_Fcp7Reading | _FcpxReading") -> CutReading:
     root = _parse(path)
     try:
-        return _FcpxReading(path.name, rate).read(root)
-    except ExportError as exc:
+        return reading.read(root)
+    except ExportError as exc:  # raised by the walk, which names the file but does not hold its path
         exc.path = exc.path or path
         raise
 
